@@ -1,0 +1,101 @@
+"""The one definition of each record that flows through govrag.
+
+Sources turn raw documents into `Chunk`s; everything downstream (index,
+retrieval, answer, API) reads chunks and never reaches back into a source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceName = Literal["law", "diet", "gazette"]
+
+# A fixed namespace so that chunk ids are the same on every machine and run.
+_CHUNK_NAMESPACE = uuid.UUID("5b0f3d4e-7c1a-4e55-9a53-6f0d1d2a9c11")
+
+
+def chunk_id(source: str, doc_id: str, version: str, unit: str) -> str:
+    """Stable UUID for (source, document, version, unit path).
+
+    Qdrant accepts UUIDs as point ids, and the same inputs always give the same
+    id, so re-ingesting a document overwrites its points instead of duplicating.
+    """
+    return str(uuid.uuid5(_CHUNK_NAMESPACE, f"{source}\x1f{doc_id}\x1f{version}\x1f{unit}"))
+
+
+def content_hash(text: str) -> str:
+    """Short hash of a chunk's text: the embedding-cache key and change detector."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One citable unit of a source document.
+
+    `heading` is the path that lets the chunk stand alone (法令名 › 章 › 節 ›
+    条見出し 第N条); `body` is the unit's own text. `text` (heading + body) is
+    what gets embedded and indexed. `attrs` holds the source-specific payload
+    (for laws: law_id, law_num, article numbers, …), flat and JSON-safe so it
+    can go straight into a vector store payload.
+    """
+
+    id: str
+    source: SourceName
+    doc_id: str
+    doc_title: str
+    version: str
+    unit: str
+    seq: int
+    heading: str
+    body: str
+    label: str
+    url: str
+    hash: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return f"{self.heading}\n{self.body}"
+
+    def payload(self) -> dict[str, Any]:
+        """Flat, JSON-safe dict: what a vector store keeps next to the vectors."""
+        return {
+            "chunk_id": self.id,
+            "source": self.source,
+            "doc_id": self.doc_id,
+            "doc_title": self.doc_title,
+            "version": self.version,
+            "unit": self.unit,
+            "seq": self.seq,
+            "heading": self.heading,
+            "body": self.body,
+            "label": self.label,
+            "url": self.url,
+            "hash": self.hash,
+            **self.attrs,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Chunk:
+        known = {
+            "chunk_id", "source", "doc_id", "doc_title", "version", "unit", "seq",
+            "heading", "body", "label", "url", "hash",
+        }
+        return cls(
+            id=payload["chunk_id"],
+            source=payload["source"],
+            doc_id=payload["doc_id"],
+            doc_title=payload["doc_title"],
+            version=payload["version"],
+            unit=payload["unit"],
+            seq=payload["seq"],
+            heading=payload["heading"],
+            body=payload["body"],
+            label=payload["label"],
+            url=payload["url"],
+            hash=payload["hash"],
+            attrs={k: v for k, v in payload.items() if k not in known},
+        )

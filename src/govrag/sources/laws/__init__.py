@@ -1,0 +1,1 @@
+"""e-Gov 法令XML: read (archive, API), parse, chunk into citable units."""
