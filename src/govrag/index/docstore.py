@@ -1,0 +1,182 @@
+"""SQLite store of documents and their chunks: the materialised output of every source.
+
+Why a store of its own: an ingest that crashes must resume without re-reading
+what it finished and without duplicates, `/documents/{id}` needs a chunk's
+neighbours in order, and indexes (BM25, vectors) are rebuilt from here, not
+from the raw sources. One transaction per batch of documents, chunk ids as
+primary keys, and a document's chunks replaced as a whole make each document
+all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from govrag.models import Chunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    PRIMARY KEY (source, doc_id, version)
+);
+CREATE INDEX IF NOT EXISTS documents_name ON documents (source, name);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (source, doc_id, version, seq);
+CREATE TABLE IF NOT EXISTS skipped (
+    source TEXT NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (source, name)
+);
+"""
+
+
+ChunkRow = tuple[str, str, str, str, int, str, str]
+
+
+def chunk_row(chunk: Chunk) -> ChunkRow:
+    """A chunk as stored: serialised where it is made (often a worker process), not in the writer."""
+    return (
+        chunk.id, chunk.source, chunk.doc_id, chunk.version, chunk.seq, chunk.hash,
+        json.dumps(chunk.payload(), ensure_ascii=False),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    source: str
+    doc_id: str
+    version: str
+    name: str
+    title: str
+    file_hash: str
+    n_chunks: int
+    meta: dict[str, Any]
+
+
+class DocStore:
+    """Documents and chunks on disk; safe to reopen, resume and re-ingest."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> DocStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------
+    def write(
+        self, docs: Iterable[tuple[DocumentRecord, Sequence[ChunkRow]]], skipped: Iterable[tuple[str, str, str]] = ()
+    ) -> None:
+        """Write documents with their chunk rows in one transaction (a crash loses only this batch)."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            for doc, rows in docs:
+                db.execute(
+                    "DELETE FROM chunks WHERE source=? AND doc_id=? AND version=?",
+                    (doc.source, doc.doc_id, doc.version),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO chunks (id, source, doc_id, version, seq, hash, payload) VALUES (?,?,?,?,?,?,?)",
+                    rows,
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        doc.source, doc.doc_id, doc.version, doc.name, doc.title, doc.file_hash,
+                        doc.n_chunks, json.dumps(doc.meta, ensure_ascii=False),
+                    ),
+                )
+                db.execute("DELETE FROM skipped WHERE source=? AND name=?", (doc.source, doc.name))
+            db.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?,?)", list(skipped))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- reading ---------------------------------------------------------
+    def done_files(self, source: str) -> set[tuple[str, str]]:
+        """(file name, file hash) pairs already ingested: what a resumed run may skip."""
+        rows = self._db.execute("SELECT name, file_hash FROM documents WHERE source=?", (source,))
+        return {(name, h) for name, h in rows}
+
+    def documents(self, source: str | None = None) -> Iterator[DocumentRecord]:
+        sql, args = "SELECT * FROM documents", ()
+        if source:
+            sql, args = sql + " WHERE source=?", (source,)
+        for row in self._db.execute(sql + " ORDER BY source, doc_id, version", args):
+            yield DocumentRecord(*row[:7], meta=json.loads(row[7]))
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self._db.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        return Chunk.from_payload(json.loads(row[0])) if row else None
+
+    def chunks_of(self, source: str, doc_id: str, version: str | None = None) -> list[Chunk]:
+        """A document's chunks in order (latest version when none is given)."""
+        if version is None:
+            row = self._db.execute(
+                "SELECT max(version) FROM chunks WHERE source=? AND doc_id=?", (source, doc_id)
+            ).fetchone()
+            version = row[0] if row else None
+            if version is None:
+                return []
+        rows = self._db.execute(
+            "SELECT payload FROM chunks WHERE source=? AND doc_id=? AND version=? ORDER BY seq",
+            (source, doc_id, version),
+        )
+        return [Chunk.from_payload(json.loads(r[0])) for r in rows]
+
+    def iter_chunks(self, source: str | None = None) -> Iterator[Chunk]:
+        sql, args = "SELECT payload FROM chunks", ()
+        if source:
+            sql, args = sql + " WHERE source=?", (source,)
+        for (payload,) in self._db.execute(sql + " ORDER BY source, doc_id, version, seq", args):
+            yield Chunk.from_payload(json.loads(payload))
+
+    def skipped(self, source: str | None = None) -> list[tuple[str, str, str]]:
+        sql, args = "SELECT source, name, reason FROM skipped", ()
+        if source:
+            sql, args = sql + " WHERE source=?", (source,)
+        return list(self._db.execute(sql + " ORDER BY source, name", args))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for source, n in self._db.execute("SELECT source, count(*) FROM documents GROUP BY source"):
+            out.setdefault(source, {})["documents"] = n
+        for source, n in self._db.execute("SELECT source, count(*) FROM chunks GROUP BY source"):
+            out.setdefault(source, {})["chunks"] = n
+        for source, n in self._db.execute("SELECT source, count(*) FROM skipped GROUP BY source"):
+            out.setdefault(source, {})["skipped"] = n
+        return out

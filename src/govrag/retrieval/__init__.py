@@ -1,0 +1,1 @@
+"""Finding the chunks that answer a query: exact citations first, then search."""

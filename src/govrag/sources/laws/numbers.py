@@ -1,0 +1,271 @@
+"""Japanese numerals and provision numbers, in both directions.
+
+e-Gov XML keys provisions by compact numbers (``Article Num="709_2"``) while
+people and the law text itself write 第七百九条の二, 709条の2 or 第７０９条. Every
+citation has to land on the exact provision, so all of those spellings are
+reduced here to one canonical form and rendered back in standard law style.
+
+Canonical forms:
+
+* article / item number: ``"709"``, ``"709_2"`` (第七百九条の二), ``"709_2_3"``;
+  a range of deleted provisions is ``"3:5"`` (第三条から第五条まで), as in the XML.
+* paragraph number: a plain ``int`` (paragraphs have no branch numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_LARGE_UNITS = {"万": 10**4, "億": 10**8}
+_KANJI_FOR = "〇一二三四五六七八九"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+# One number as written in a title: arabic (after to_halfwidth_digits) or kanji.
+_N = r"(?:\d+|[〇零一二三四五六七八九十百千万億]+)"
+# Branch numbers (の二, の二の三); ノ appears in old laws written in katakana.
+_BRANCHES = rf"(?:[のノ]{_N})*"
+_RANGE = re.compile(r"(.+?)(?:から(.+)まで|[～〜~](.+))")
+_NUM = re.compile(r"[1-9]\d*(?:_[1-9]\d*)*")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def to_halfwidth_digits(s: str) -> str:
+    """Turn full-width digits (１２) into ASCII so one pattern reads both."""
+    return s.translate(_FULLWIDTH)
+
+
+def kanji_to_int(s: str) -> int:
+    """Read a Japanese numeral: 七百九, positional 一〇四, 元 (first year), ０-９ or 0-9.
+
+    Raises ValueError for anything that is not exactly one numeral, so that a
+    misparse never turns into a citation of the wrong provision.
+    """
+    text = to_halfwidth_digits(s.strip())
+    if not text:
+        raise ValueError("not a Japanese numeral: empty string")
+    if text == "元":
+        return 1
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if all(ch in _DIGITS for ch in text):
+        # Positional form used in AmendLawNum: 一五 = 15, 一〇四 = 104.
+        return int("".join(str(_DIGITS[ch]) for ch in text))
+    return _read_with_units(text, s)
+
+
+def _read_with_units(text: str, original: str) -> int:
+    """Read the 十百千/万億 form, rejecting disordered units such as 十百 or 二三十."""
+    error = ValueError(f"not a Japanese numeral: {original!r}")
+    total = section = 0
+    digit: int | None = None
+    last_small = last_large = 10**13
+    for ch in text:
+        if ch in _DIGITS:
+            if digit is not None:
+                raise error
+            digit = _DIGITS[ch]
+        elif ch in _SMALL_UNITS:
+            unit = _SMALL_UNITS[ch]
+            if unit >= last_small or digit == 0:
+                raise error
+            section += (1 if digit is None else digit) * unit
+            last_small, digit = unit, None
+        elif ch in _LARGE_UNITS:
+            unit = _LARGE_UNITS[ch]
+            section += digit or 0
+            if unit >= last_large or section == 0:
+                raise error
+            total += section * unit
+            section, digit, last_small, last_large = 0, None, 10**13, unit
+        else:
+            raise error
+    return total + section + (digit or 0)
+
+
+def int_to_kanji(n: int) -> str:
+    """Write n in law style: 709 → 七百九, 10 → 十, 1000 → 千 (no 一 before 十百千)."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < 10**12:
+        raise ValueError(f"cannot write {n!r} as a kanji numeral (0 <= n < 10**12)")
+    if n == 0:
+        return "〇"
+    out = []
+    for unit, value in (("億", 10**8), ("万", 10**4)):
+        count, n = divmod(n, value)
+        if count:
+            out.append(_below_10000(count) + unit)
+    if n:
+        out.append(_below_10000(n))
+    return "".join(out)
+
+
+def _below_10000(n: int) -> str:
+    out = []
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10)):
+        count, n = divmod(n, value)
+        if count:
+            out.append(("" if count == 1 else _KANJI_FOR[count]) + unit)
+    if n:
+        out.append(_KANJI_FOR[n])
+    return "".join(out)
+
+
+def _compact(s: str) -> str:
+    return _WHITESPACE.sub("", to_halfwidth_digits(s))
+
+
+def _title_to_num(title: str, counter: str) -> str:
+    """第七百九条の二 → 709_2 for the given counter (条 or 号); ranges become a:b."""
+    text = _compact(title)
+    if (rng := _RANGE.fullmatch(text)) is not None:
+        end = rng.group(2) or rng.group(3)
+        return f"{_title_to_num(rng.group(1), counter)}:{_title_to_num(end, counter)}"
+    m = re.fullmatch(rf"第?({_N}){counter}?({_BRANCHES})", text)
+    if m is None:
+        raise ValueError(f"not a {counter} number: {title!r}")
+    parts = [m.group(1), *re.split("[のノ]", m.group(2))[1:]]
+    values = [kanji_to_int(p) for p in parts]
+    if min(values) < 1:
+        raise ValueError(f"provision numbers start at 1: {title!r}")
+    return "_".join(str(v) for v in values)
+
+
+def _num_to_title(num: str, counter: str) -> str:
+    """709_2 → 第七百九条の二; a:b → 第a条から第b条まで, as the law text writes ranges."""
+    first, sep, last = num.partition(":")
+    if sep:
+        return f"{_num_to_title(first, counter)}から{_num_to_title(last, counter)}まで"
+    if not _NUM.fullmatch(num):
+        raise ValueError(f"not a provision number like '709' or '709_2': {num!r}")
+    head, *branches = (int(p) for p in num.split("_"))
+    return f"第{int_to_kanji(head)}{counter}" + "".join(f"の{int_to_kanji(b)}" for b in branches)
+
+
+def article_title_to_num(title: str) -> str:
+    """第七百九条の二 / 第709条の2 / 709条の2 / 七百九 → "709_2" (the e-Gov Article Num)."""
+    return _title_to_num(title, "条")
+
+
+def article_num_to_title(num: str) -> str:
+    """"709_2" → 第七百九条の二; "3:5" → 第三条から第五条まで."""
+    return _num_to_title(num, "条")
+
+
+def item_title_to_num(title: str) -> str:
+    """第九号の二 / 九の二 (an ItemTitle) / 9号の2 → "9_2" (the e-Gov Item Num)."""
+    return _title_to_num(title, "号")
+
+
+def item_num_to_title(num: str) -> str:
+    """"9_2" → 第九号の二."""
+    return _num_to_title(num, "号")
+
+
+def paragraph_title_to_num(title: str) -> int:
+    """第二項 / 2項 / ２ or ○２ (ParagraphNum forms; ○ marks old 附則 paragraphs) → 2."""
+    text = _compact(title).removeprefix("○")
+    m = re.fullmatch(rf"第?({_N})項?", text)
+    if m is None or (value := kanji_to_int(m.group(1))) < 1:
+        raise ValueError(f"not a paragraph number: {title!r}")
+    return value
+
+
+def paragraph_num_to_title(num: int) -> str:
+    """2 → 第二項."""
+    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+        raise ValueError(f"not a paragraph number: {num!r}")
+    return f"第{int_to_kanji(num)}項"
+
+
+_REF_TEXT = re.compile(
+    rf"(?P<suppl>附則)?(?:(?P<article>第?{_N}条{_BRANCHES}))?"
+    rf"(?:(?P<paragraph>第?{_N}項))?(?:(?P<item>第?{_N}号{_BRANCHES}))?"
+)
+_PATH_SEGMENT = r"(?:\d+(?:_\d+)*|-)"
+_REF_PATH = re.compile(rf"(?:suppl(?:/|$))?(?:{_PATH_SEGMENT}(?:/{_PATH_SEGMENT}){{0,2}})?")
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionRef:
+    """A point in a law's body: article, paragraph and item, in the main text or 附則.
+
+    Any level may be missing (第二条第一号 cites an item without naming its
+    paragraph; 第二項 alone is a paragraph of an article given by context),
+    but a ref must point at something. Ranges are not refs: cite each end.
+
+    Two renderings, both accepted back by `parse`:
+
+    * `to_kanji()`: law style, 附則第十二条第三項第一号.
+    * `to_path()`: ``article/paragraph/item`` with trailing missing levels
+      dropped, ``-`` for a missing level in the middle and a ``suppl/`` prefix
+      for 附則: ``12/3/1``, ``2/-/1``, ``suppl/3``, ``suppl`` (附則 as a whole).
+    """
+
+    article: str | None = None
+    paragraph: int | None = None
+    item: str | None = None
+    suppl: bool = False
+
+    def __post_init__(self) -> None:
+        if self.article is None and self.paragraph is None and self.item is None and not self.suppl:
+            raise ValueError("a ProvisionRef must name an article, paragraph, item or 附則")
+        for name, value in (("article", self.article), ("item", self.item)):
+            if value is not None and not _NUM.fullmatch(value):
+                raise ValueError(f"{name} must look like '709' or '709_2', got {value!r}")
+        if self.paragraph is not None and (
+            isinstance(self.paragraph, bool) or not isinstance(self.paragraph, int) or self.paragraph < 1
+        ):
+            raise ValueError(f"paragraph must be a positive int, got {self.paragraph!r}")
+
+    def to_kanji(self) -> str:
+        """Law style: 附則第十二条第三項第一号."""
+        parts = ["附則" if self.suppl else ""]
+        if self.article is not None:
+            parts.append(article_num_to_title(self.article))
+        if self.paragraph is not None:
+            parts.append(paragraph_num_to_title(self.paragraph))
+        if self.item is not None:
+            parts.append(item_num_to_title(self.item))
+        return "".join(parts)
+
+    def to_path(self) -> str:
+        """Compact key: 12/3/1, 2/-/1, suppl/3 (see the class docstring)."""
+        levels = [self.article, None if self.paragraph is None else str(self.paragraph), self.item]
+        while levels and levels[-1] is None:
+            levels.pop()
+        body = "/".join("-" if level is None else level for level in levels)
+        if not self.suppl:
+            return body
+        return f"suppl/{body}" if body else "suppl"
+
+    @classmethod
+    def parse(cls, text: str) -> ProvisionRef:
+        """Read 第十二条第三項第一号, 12条3項1号, 第１２条第３項, 附則第三条 or 12/3/1."""
+        compact = _compact(text)
+        if compact and _REF_PATH.fullmatch(compact):
+            return cls._from_path(compact)
+        m = _REF_TEXT.fullmatch(compact)
+        if not compact or m is None or not any(m.groups()):
+            raise ValueError(f"not a provision reference: {text!r}")
+        return cls(
+            article=None if m["article"] is None else article_title_to_num(m["article"]),
+            paragraph=None if m["paragraph"] is None else paragraph_title_to_num(m["paragraph"]),
+            item=None if m["item"] is None else item_title_to_num(m["item"]),
+            suppl=m["suppl"] is not None,
+        )
+
+    @classmethod
+    def _from_path(cls, path: str) -> ProvisionRef:
+        suppl = path == "suppl" or path.startswith("suppl/")
+        body = path.removeprefix("suppl").removeprefix("/")
+        levels: list[str | None] = [None if p == "-" else p for p in body.split("/")] if body else []
+        levels += [None] * (3 - len(levels))
+        article, paragraph, item = levels
+        return cls(
+            article=article,
+            paragraph=None if paragraph is None else int(paragraph),
+            item=item,
+            suppl=suppl,
+        )
