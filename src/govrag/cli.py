@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +15,8 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.ingest import JobError, ingest_laws, load_job
 from govrag.retrieval.citation import CitationLookup
-from govrag.sources.laws.archive import Skipped, SourceError
+from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
+from govrag.sources.laws.archive import LawFile, Skipped, SourceError
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.corpus import CorpusReport, LawSummary
 from govrag.sources.laws.lawid import LawIdResolver
@@ -48,6 +50,23 @@ def ingest_laws_cmd(
     _run_law_ingest(settings, source, version, law_ids or settings.egov_dir, workers or settings.workers)
 
 
+@ingest_app.command("egov-api")
+def ingest_api_cmd(
+    law_ids: Annotated[list[str], typer.Argument(help="LawIds (or 法令番号) to fetch, e.g. 129AC0000000089.")],
+    asof: Annotated[Optional[str], typer.Option(help="Text as in force on this date (YYYY-MM-DD).")] = None,
+    base_url: Annotated[str, typer.Option(help="e-Gov 法令API v2 base URL.")] = DEFAULT_BASE_URL,
+    data_dir: DataDir = None,
+) -> None:
+    """Fetch laws from the e-Gov 法令API v2 and ingest them (polite rate limit, retries)."""
+    settings = _settings(data_dir)
+    with EgovApiClient(base_url=base_url) as client:
+        try:
+            files = iter_api_laws(client, law_ids, asof=asof)
+        except ValueError as exc:
+            _fail(str(exc))
+        _run_law_ingest(settings, files, "", settings.egov_dir, 1, label="e-Gov API")
+
+
 @ingest_app.command("run")
 def ingest_run_cmd(
     job: Annotated[Path, typer.Argument(help="Job definition (TOML), e.g. ingest/laws-sample.toml.")],
@@ -65,13 +84,21 @@ def ingest_run_cmd(
         _run_law_ingest(settings, law_source.path, law_source.version, law_source.law_ids or settings.egov_dir, workers or settings.workers)
 
 
-def _run_law_ingest(settings: Settings, source: Path, version: str, law_ids: Path | None, workers: int) -> None:
+def _run_law_ingest(
+    settings: Settings,
+    source: Path | Iterable[LawFile | Skipped],
+    version: str,
+    law_ids: Path | None,
+    workers: int,
+    label: str | None = None,
+) -> None:
     resolver = LawIdResolver.from_dir(law_ids)
     if law_ids is None:
         err.print("[yellow]no LawId tables found (law_ids.tsv): ids come from the XML or the safe rules only[/]")
     options = ChunkOptions(max_chars=settings.chunk_max_chars, version=version)
     with DocStore(settings.chunk_db) as store, _progress() as progress:
-        task = progress.add_task(f"laws ← {source.name}", total=None)
+        name = label or (source.name if isinstance(source, Path) else "laws")
+        task = progress.add_task(f"laws ← {name}", total=None)
 
         def tick(result: LawSummary | Skipped) -> None:
             progress.advance(task)
@@ -82,7 +109,7 @@ def _run_law_ingest(settings: Settings, source: Path, version: str, law_ids: Pat
             _fail(str(exc))
     _print_report(report, unchanged, settings.chunk_db)
     if report.laws == 0 and unchanged == 0:
-        _fail(f"{source}: no law XML found")
+        _fail(f"{name}: no law could be read" if report.skipped else f"{name}: no law XML found")
 
 
 def _print_report(report: CorpusReport, unchanged: int, db: Path) -> None:

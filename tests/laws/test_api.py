@@ -19,11 +19,11 @@ import pytest
 import respx
 from lxml import etree
 
+from govrag.sources.laws.archive import LawFile, Skipped
 from govrag.sources.laws.api import (
     ApiLawInfo,
     EgovApiClient,
     EgovApiError,
-    LawFetchResult,
     LawNotFound,
     LawXml,
     iter_api_laws,
@@ -708,31 +708,25 @@ def test_base_url_is_configurable(ft: FakeTime) -> None:
 # --------------------------------------------------------------------------- iter_api_laws
 
 
-def test_iter_api_laws_skips_and_records_failures(mock: Any, ft: FakeTime) -> None:
+def test_iter_api_laws_yields_law_files_and_reports_failures(mock: Any, ft: FakeTime) -> None:
     mock.get(f"{BASE}/law_data/{LAW_ID}").respond(200, json=law_data_json(FULL_TEXT_TREE))
     mock.get(f"{BASE}/law_data/404AC0000000404").respond(404, json={"code": "404001", "message": "なし"})
     mock.get(f"{BASE}/law_data/500AC0000000500").respond(503)
     mock.get(f"{BASE}/law_data/BADJSON").respond(200, content=b"{")
 
-    result = LawFetchResult()
-    seen: list[tuple[str, str]] = []
     with make_client(ft, max_attempts=2) as client:
-        laws = list(
-            iter_api_laws(
-                client,
-                ["404AC0000000404", LAW_ID, "500AC0000000500", "BADJSON"],
-                asof="2024-04-01",
-                result=result,
-                on_error=lambda law_id, reason: seen.append((law_id, reason)),
-            )
+        items = list(
+            iter_api_laws(client, ["404AC0000000404", LAW_ID, "500AC0000000500", "BADJSON"], asof="2024-04-01")
         )
-    assert [law.law_id for law in laws] == [LAW_ID]
-    assert laws[0].asof == "2024-04-01"
-    assert [law_id for law_id, _ in result.failures] == ["404AC0000000404", "500AC0000000500", "BADJSON"]
-    assert seen == result.failures
-    assert "HTTP 404" in result.failures[0][1]
-    assert "HTTP 503" in result.failures[1][1]
-    assert "JSON" in result.failures[2][1]
+    files = [i for i in items if isinstance(i, LawFile)]
+    failures = [i for i in items if isinstance(i, Skipped)]
+    assert [(f.law_id_hint, f.version_hint) for f in files] == [(LAW_ID, "2024-04-01")]
+    assert files[0].name == f"e-Gov API {LAW_ID} asof 2024-04-01"
+    assert etree.fromstring(files[0].data).get("LawId") == LAW_ID
+    assert [f.name.split()[2] for f in failures] == ["404AC0000000404", "500AC0000000500", "BADJSON"]
+    assert "HTTP 404" in failures[0].reason
+    assert "HTTP 503" in failures[1].reason
+    assert "JSON" in failures[2].reason
 
 
 def test_owned_client_sends_user_agent_and_closes(mock: Any) -> None:

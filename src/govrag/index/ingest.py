@@ -8,7 +8,7 @@ run resumes where it stopped, and a changed file replaces its old chunks.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,20 +102,23 @@ ProgressFn = Callable[[LawSummary | Skipped], None]
 
 def ingest_laws(
     store: DocStore,
-    source: Path,
+    source: Path | Iterable[LawFile | Skipped],
     resolver: LawIdResolver,
     options: ChunkOptions,
     *,
     workers: int | None = None,
     on_result: ProgressFn | None = None,
 ) -> tuple[CorpusReport, int]:
-    """Ingest one law source. Returns the run's report and how many unchanged files were skipped."""
+    """Ingest one law source (a path, or law files from the e-Gov API).
+
+    Returns the run's report and how many unchanged files were skipped.
+    """
     done = store.done_files("law")
     unchanged = 0
 
     def fresh_files() -> Iterator[LawFile | Skipped]:
         nonlocal unchanged
-        for item in iter_law_files(source):
+        for item in iter_law_files(source) if isinstance(source, Path) else source:
             if done and isinstance(item, LawFile) and (item.name, file_hash(item.data)) in done:
                 unchanged += 1
                 continue

@@ -30,7 +30,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -40,6 +40,7 @@ import httpx
 from lxml import etree
 
 import govrag
+from govrag.sources.laws.archive import LawFile, Skipped
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -682,47 +683,29 @@ class EgovApiClient:
 # --------------------------------------------------------------------------- batch
 
 
-@dataclass
-class LawFetchResult:
-    """Failures collected by :func:`iter_api_laws`: ``[(law_id, reason), …]``."""
-
-    failures: list[tuple[str, str]] = field(default_factory=list)
-
-
 def iter_api_laws(
     client: EgovApiClient,
     law_ids: Iterable[str],
     asof: date | str | None = None,
-    *,
-    result: LawFetchResult | None = None,
-    on_error: Callable[[str, str], None] | None = None,
-) -> Iterator[LawXml]:
-    """Fetch several laws, skipping (not aborting on) the ones that fail.
+) -> Iterator[LawFile | Skipped]:
+    """Fetch several laws as law files, the same items the archive readers yield.
 
-    A failed law yields nothing; it is appended to ``result.failures`` as
-    ``(law_id, reason)`` and passed to ``on_error`` if given, so an ingest run
-    can finish and then list what it missed. A bad ``asof`` raises ValueError
-    up front since it would fail every law.
+    A law that fails comes out as `Skipped` with the reason, so an ingest run
+    finishes and then lists what it missed. The version of the text is the
+    `asof` date asked for, else the revision's enforcement date. A bad `asof`
+    raises ValueError up front since it would fail every law.
     """
     asof_s = _normalize_asof(asof)  # raises at call time: it would fail every law
-    return _fetch_each(client, law_ids, asof_s, result, on_error)
+    return _fetch_each(client, law_ids, asof_s)
 
 
-def _fetch_each(
-    client: EgovApiClient,
-    law_ids: Iterable[str],
-    asof: str | None,
-    result: LawFetchResult | None,
-    on_error: Callable[[str, str], None] | None,
-) -> Iterator[LawXml]:
+def _fetch_each(client: EgovApiClient, law_ids: Iterable[str], asof: str | None) -> Iterator[LawFile | Skipped]:
     for law_id in law_ids:
+        name = f"e-Gov API {law_id}" + (f" asof {asof}" if asof else "")
         try:
             law = client.get_law_xml(law_id, asof=asof)
         except (EgovApiError, ValueError) as exc:
-            reason = str(exc)
-            if result is not None:
-                result.failures.append((law_id, reason))
-            if on_error is not None:
-                on_error(law_id, reason)
+            yield Skipped(name, str(exc))
             continue
-        yield law
+        version = law.asof or law.info.enforcement_date or ""
+        yield LawFile(name, law.xml, law_id_hint=law.law_id, version_hint=version or None)
