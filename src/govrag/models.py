@@ -7,7 +7,7 @@ retrieval, answer, API) reads chunks and never reaches back into a source.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 SourceName = Literal["law", "diet", "gazette"]
@@ -60,40 +60,16 @@ class Chunk:
 
     def payload(self) -> dict[str, Any]:
         """Flat, JSON-safe dict: what a vector store keeps next to the vectors."""
-        return {
-            "chunk_id": self.id,
-            "source": self.source,
-            "doc_id": self.doc_id,
-            "doc_title": self.doc_title,
-            "version": self.version,
-            "unit": self.unit,
-            "seq": self.seq,
-            "heading": self.heading,
-            "body": self.body,
-            "label": self.label,
-            "url": self.url,
-            "hash": self.hash,
-            **self.attrs,
-        }
+        return {_PAYLOAD_KEY.get(name, name): getattr(self, name) for name in _CORE_FIELDS} | self.attrs
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Chunk:
-        known = {
-            "chunk_id", "source", "doc_id", "doc_title", "version", "unit", "seq",
-            "heading", "body", "label", "url", "hash",
-        }
-        return cls(
-            id=payload["chunk_id"],
-            source=payload["source"],
-            doc_id=payload["doc_id"],
-            doc_title=payload["doc_title"],
-            version=payload["version"],
-            unit=payload["unit"],
-            seq=payload["seq"],
-            heading=payload["heading"],
-            body=payload["body"],
-            label=payload["label"],
-            url=payload["url"],
-            hash=payload["hash"],
-            attrs={k: v for k, v in payload.items() if k not in known},
-        )
+        core = {name: payload[_PAYLOAD_KEY.get(name, name)] for name in _CORE_FIELDS}
+        attrs = {k: v for k, v in payload.items() if k not in _CORE_KEYS}
+        return cls(**core, attrs=attrs)
+
+
+# `id` is stored as `chunk_id`: stores keep their own point id, the payload keeps ours.
+_PAYLOAD_KEY = {"id": "chunk_id"}
+_CORE_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "attrs")
+_CORE_KEYS = frozenset(_PAYLOAD_KEY.get(name, name) for name in _CORE_FIELDS)
