@@ -1,0 +1,1 @@
+"""Vector stores: Qdrant Edge in-process (default) and a Qdrant server, behind one interface."""

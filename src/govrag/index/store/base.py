@@ -1,0 +1,116 @@
+"""One small interface over a Qdrant collection, with an embedded and a server adapter.
+
+Points carry the chunk id (a UUID string), a lean payload (the fields filters
+and ranking need: source, doc_id, law_id, law_type, year, date, …), named
+dense vectors and named sparse vectors. Chunk text lives in the document store,
+not here, so the vector store stays small and can be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVector:
+    """Token ids and weights; ids are unique within a vector."""
+
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    id: str
+    payload: Mapping[str, Any]
+    dense: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    sparse: Mapping[str, SparseVector] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """What a collection holds: dense vectors (cosine) by name and size, sparse vectors
+    (Qdrant applies the IDF modifier, so stored values are BM25 term-frequency parts),
+    and payload fields to index for filtering."""
+
+    dense: Mapping[str, int] = field(default_factory=dict)
+    sparse: tuple[str, ...] = ()
+    keyword_fields: tuple[str, ...] = ("source", "doc_id", "law_id", "law_type", "provision")
+    integer_fields: tuple[str, ...] = ("year",)
+    datetime_fields: tuple[str, ...] = ("date",)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Conjunction of conditions; a tuple means "any of these values"."""
+
+    source: tuple[str, ...] = ()
+    doc_id: tuple[str, ...] = ()
+    law_id: tuple[str, ...] = ()
+    law_type: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One ranked list to fuse: a dense vector or a sparse vector, searched in `using`."""
+
+    using: str
+    vector: Sequence[float] | SparseVector
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    score: float
+    payload: Mapping[str, Any]
+
+
+class VectorStore(Protocol):
+    """The contract both adapters pass (tests/index/test_store_contract.py)."""
+
+    def ensure_schema(self, schema: Schema) -> None:
+        """Create the collection and payload indexes if missing; a different existing schema is an error."""
+
+    def upsert(self, points: Sequence[Point]) -> None:
+        """Insert or replace points by id (idempotent)."""
+
+    def update_vectors(self, vectors: Sequence[tuple[str, Mapping[str, Sequence[float]]]]) -> None:
+        """Add or replace named dense vectors of existing points (dense vectors for a chosen subset)."""
+
+    def query(
+        self,
+        legs: Sequence[Leg],
+        *,
+        limit: int = 10,
+        filters: Filters | None = None,
+        rrf_k: int = 60,
+        weights: Sequence[float] | None = None,
+    ) -> list[Hit]:
+        """One leg: nearest by that vector. Several: each leg prefetched, fused by weighted RRF in Qdrant."""
+
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        """Points by id (score 0.0), in the order asked; missing ids are left out."""
+
+    def count(self, filters: Filters | None = None, *, with_vector: str | None = None) -> int:
+        """Points matching the filters (and having the named vector, if given)."""
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked (schema mismatch, unreachable server); the message says why."""
