@@ -62,11 +62,16 @@ class Filters:
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """One ranked list to fuse: a dense vector or a sparse vector, searched in `using`."""
+    """One ranked list to fuse: a dense vector or a sparse vector, searched in `using`.
+
+    `filters` apply to this leg only, on top of the query's filters (e.g. a BM25
+    leg restricted to the laws a router picked, next to an unrestricted one).
+    """
 
     using: str
     vector: Sequence[float] | SparseVector
     limit: int = 100
+    filters: Filters | None = None
 
 
 @dataclass(frozen=True, slots=True)
