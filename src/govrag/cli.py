@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -13,7 +13,14 @@ from rich.table import Table
 
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
+from govrag.index.embed import EmbeddingCache, make_embedder
+from govrag.index.indexer import IndexMeta, build_dense, build_sparse, estimate_avg_len
 from govrag.index.ingest import JobError, ingest_laws, load_job
+from govrag.index.sparse import Bm25Encoder
+from govrag.index.store.base import Filters, StoreError
+from govrag.retrieval.search import SearchOptions
+from govrag.index.descriptors import build_descriptors
+from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
 from govrag.retrieval.citation import CitationLookup
 from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
 from govrag.sources.laws.archive import LawFile, Skipped, SourceError
@@ -24,8 +31,10 @@ from govrag.sources.laws.lawid import LawIdResolver
 app = typer.Typer(help="govrag: cited answers over Japanese laws, the official gazette and Diet minutes.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Read sources into the document store (resumable).", no_args_is_help=True)
 laws_app = typer.Typer(help="Look up law provisions.", no_args_is_help=True)
+index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(laws_app, name="laws")
+app.add_typer(index_app, name="index")
 
 console = Console()
 err = Console(stderr=True)
@@ -153,6 +162,179 @@ def laws_show_cmd(
         console.print()
 
 
+@index_app.command("build")
+def index_build_cmd(
+    dense_laws: Annotated[
+        Optional[str], typer.Option(help="Comma-separated LawIds or titles whose chunks get dense vectors, or 'all'.")
+    ] = None,
+    dense_laws_file: Annotated[Optional[Path], typer.Option(help="File with one LawId or title per line.")] = None,
+    workers: Annotated[int, typer.Option(help="Tokeniser processes (0 = one per core).")] = 0,
+    descriptors: Annotated[
+        bool, typer.Option(help="Embed every law's outline for routing (about 1 CPU-hour for the whole 2020 archive).")
+    ] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """BM25 for every stored chunk, outline vectors for every law, dense vectors for the laws you choose.
+
+    Every stage is resumable: rerun the command after an interruption and it skips what is done.
+    """
+    settings = _settings(data_dir)
+    if not settings.chunk_db.exists():
+        _fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
+    wanted = _dense_selection(dense_laws, dense_laws_file)
+    with DocStore(settings.chunk_db) as docstore:
+        embedder = make_embedder(settings.embedder)
+        meta = IndexMeta.load(settings.index_dir / META_FILE)
+        if meta is None:
+            encoder = Bm25Encoder()
+            meta = IndexMeta(
+                bm25_k1=encoder.k1, bm25_b=encoder.b, bm25_avg_len=estimate_avg_len(docstore, encoder),
+                dense_model=embedder.model_id, dense_dim=embedder.dim,
+            )
+            settings.index_dir.mkdir(parents=True, exist_ok=True)
+            meta.save(settings.index_dir / META_FILE)
+        store = open_index(settings)
+        try:
+            with _progress() as progress:
+                task = progress.add_task("BM25 (Sudachi) → store", total=None)
+                sparse = build_sparse(
+                    docstore, store, meta, workers=workers or settings.workers or None,
+                    on_document=lambda n: progress.advance(task, n),
+                )
+            console.print(f"sparse: {sparse.documents} documents, {sparse.points} points written, "
+                          f"{sparse.skipped_documents} unchanged documents skipped")
+            cache = EmbeddingCache(settings.embedding_cache)
+            if descriptors:
+                outline_store = open_descriptors(settings)
+                try:
+                    with _progress() as progress:
+                        task = progress.add_task(f"law outlines ({embedder.model_id}) → router", total=None)
+                        routed = build_descriptors(
+                            docstore, outline_store, embedder, cache, on_batch=lambda n: progress.advance(task, n)
+                        )
+                finally:
+                    outline_store.close()
+                console.print(f"outlines: {routed.documents} laws, {routed.points} windows embedded or cached, "
+                              f"{routed.skipped_documents} unchanged laws skipped")
+            if wanted:
+                doc_ids = _resolve_laws(docstore, wanted)
+                with _progress() as progress:
+                    task = progress.add_task(f"dense ({embedder.model_id}) → store", total=None)
+                    dense = build_dense(docstore, store, embedder, cache, doc_ids,
+                                        on_batch=lambda n: progress.advance(task, n))
+                console.print(f"dense: {dense.documents} documents, {dense.points} chunks embedded or cached, "
+                              f"{dense.skipped_documents} unchanged documents skipped")
+        finally:
+            store.close()
+
+
+def _dense_selection(laws: str | None, laws_file: Path | None) -> list[str]:
+    wanted = [w.strip() for w in (laws or "").split(",") if w.strip()]
+    if laws_file is not None:
+        if not laws_file.is_file():
+            _fail(f"{laws_file}: no such file")
+        wanted += [line.strip() for line in laws_file.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return wanted
+
+
+def _resolve_laws(docstore: DocStore, wanted: list[str]) -> list[str]:
+    """LawIds or titles → document ids; 'all' means every law. Unknown names are an error, not a silent skip."""
+    docs = list(docstore.documents("law"))
+    if wanted == ["all"]:
+        return [d.doc_id for d in docs]
+    by_key = {d.doc_id: d.doc_id for d in docs} | {d.title: d.doc_id for d in docs}
+    missing = [w for w in wanted if w not in by_key]
+    if missing:
+        _fail(f"not in the store: {', '.join(missing[:10])}" + (" …" if len(missing) > 10 else ""))
+    return [by_key[w] for w in wanted]
+
+
+@index_app.command("status")
+def index_status_cmd(data_dir: DataDir = None) -> None:
+    """What the index holds: points, dense coverage, the model and BM25 parameters."""
+    service = _service(data_dir)
+    try:
+        health = service.health()
+        table = Table(show_header=False)
+        table.add_row("store", service.settings.store_url or str(service.settings.index_dir / "qdrant"))
+        table.add_row("points (BM25)", f"{health['points']:,}")
+        table.add_row("points with dense vectors", f"{health['dense_points']:,}")
+        table.add_row("dense model", str(health["dense_model"]))
+        table.add_row("BM25 k1 / b / avg_len", f"{service.meta.bm25_k1} / {service.meta.bm25_b} / {service.meta.bm25_avg_len:.1f}")
+        console.print(table)
+    finally:
+        service.close()
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Question or keywords, e.g. 不法行為の損害賠償")],
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    source: Annotated[Optional[str], typer.Option(help="law | diet | gazette")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+    data_dir: DataDir = None,
+) -> None:
+    """Ranked results, each with its citation label and URL."""
+    if mode not in ("hybrid", "bm25", "dense"):
+        _fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
+    filters = Filters(source=(source,)) if source else Filters()
+    service = _service(data_dir)
+    try:
+        result = service.search(query, SearchOptions(k=k, mode=mode, filters=filters))  # type: ignore[arg-type]
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    if not result.hits:
+        console.print("no results")
+    for hit in result.hits:
+        console.print(f"{hit.rank:>2}. {hit.chunk.label}  {hit.chunk.url}  [{hit.via} {hit.score:.4f}]",
+                      markup=False, highlight=False, soft_wrap=True)
+        console.print(f"    {hit.chunk.body[:120]}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="A question in Japanese, e.g. 他人に損害を与えたときの責任は？")],
+    k: Annotated[int, typer.Option("-k", help="How many provisions to consider.")] = 5,
+    data_dir: DataDir = None,
+) -> None:
+    """An answer quoting the relevant provisions, with numbered citations and URLs."""
+    service = _service(data_dir)
+    try:
+        answer = service.ask(question, SearchOptions(k=k))
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    console.print(answer.text, markup=False, highlight=False, soft_wrap=True)
+    console.print()
+    for c in answer.citations:
+        console.print(f"[{c.n}] {c.label}  {c.url}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from govrag.api import create_app
+
+    service = _service(data_dir)
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+
+
+def _service(data_dir: Path | None) -> Service:
+    try:
+        return Service(_settings(data_dir))
+    except (NotReady, StoreError) as exc:
+        _fail(str(exc))
+
+
 @app.command("status")
 def status_cmd(data_dir: DataDir = None) -> None:
     """Counts of documents, chunks and skipped files in the store."""
@@ -177,6 +359,6 @@ def _progress() -> Progress:
     )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"error: {message}", style="red", markup=False, soft_wrap=True)
     raise typer.Exit(code=2)

@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (source, doc_id, version, seq);
+CREATE TABLE IF NOT EXISTS indexed (
+    stage TEXT NOT NULL,
+    source TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    PRIMARY KEY (stage, source, doc_id, version)
+);
 CREATE TABLE IF NOT EXISTS skipped (
     source TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -126,6 +134,27 @@ class DocStore:
             db.execute("ROLLBACK")
             raise
 
+    def mark_indexed(self, stage: str, docs: Iterable[DocumentRecord]) -> None:
+        """Record that an index stage (e.g. "sparse", "dense:e5") holds these documents as stored now."""
+        rows = [(stage, d.source, d.doc_id, d.version, d.file_hash) for d in docs]
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO indexed VALUES (?,?,?,?,?)", rows)
+
+    def indexed(self, stage: str) -> set[tuple[str, str, str, str]]:
+        """(source, doc_id, version, file_hash) of documents a stage already holds: what a resumed build skips."""
+        rows = self._db.execute("SELECT source, doc_id, version, file_hash FROM indexed WHERE stage=?", (stage,))
+        return {tuple(r) for r in rows}  # type: ignore[misc]
+
+    def clear_indexed(self, stage: str | None = None) -> None:
+        """Forget index progress (the index itself was removed or rebuilt)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            if stage is None:
+                self._db.execute("DELETE FROM indexed")
+            else:
+                self._db.execute("DELETE FROM indexed WHERE stage=?", (stage,))
+
     # -- reading ---------------------------------------------------------
     def done_files(self, source: str) -> set[tuple[str, str]]:
         """(file name, file hash) pairs already ingested: what a resumed run may skip."""
@@ -142,6 +171,15 @@ class DocStore:
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self._db.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         return Chunk.from_payload(json.loads(row[0])) if row else None
+
+    def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
+        """Chunks in the order of `ids`; unknown ids are left out."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT id, payload FROM chunks WHERE id IN ({marks})", list(ids))
+        found = {cid: payload for cid, payload in rows}
+        return [Chunk.from_payload(json.loads(found[i])) for i in ids if i in found]
 
     def chunks_of(self, source: str, doc_id: str, version: str | None = None) -> list[Chunk]:
         """A document's chunks in order (latest version when none is given)."""

@@ -70,7 +70,8 @@ def chunk_law(law: Law, law_id: LawIdMatch, options: ChunkOptions = ChunkOptions
                     "law_title": law.title,
                     "law_type": law.law_type,
                     "law_type_ja": law.law_type_ja,
-                    "promulgation_year": law.promulgation_year,
+                    "year": law.promulgation_year,  # 公布年: the year filter across sources
+                    "date": law.promulgation_date,
                     "provision": PROVISION_JA[unit.provision],
                     "suppl_amend_law_num": unit.amend_law_num,
                     "unit_form": unit.form,

