@@ -362,3 +362,7 @@ def _progress() -> Progress:
 def _fail(message: str) -> NoReturn:
     err.print(f"error: {message}", style="red", markup=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+if __name__ == "__main__":  # `python -m govrag.cli`, e.g. from benchmarks
+    app()

@@ -111,7 +111,7 @@ class Searcher:
         t2 = time.perf_counter()
         ranked = self._hydrate(hits, exact, options)
         if self.reranker is not None:
-            ranked = self.reranker(query, ranked)
+            ranked = [replace(hit, rank=i + 1) for i, hit in enumerate(self.reranker(query, ranked))]
         timings["fetch"] = _ms(t2)
         return SearchResult(query, ranked[: options.k], timings, scope, routed)
 
@@ -142,7 +142,7 @@ class Searcher:
         legs: list[Leg] = []
         weights: list[float] = []
         sparse_on = options.mode in ("hybrid", "bm25")
-        dense_on = options.mode in ("hybrid", "dense") and self.embedder is not None
+        dense_on = options.mode in ("hybrid", "dense") and self.has_dense
         vector = None
         if dense_on or (sparse_on and self._routing(options, filters)):
             assert self.embedder is not None
@@ -166,7 +166,7 @@ class Searcher:
                 if routed:
                     legs.append(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)))
                     weights.append(options.route_weight)
-        if dense_on and self.has_dense and vector is not None:
+        if dense_on and vector is not None:
             legs.append(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None))
             weights.append(options.dense_weight)
         return legs, weights, routed
