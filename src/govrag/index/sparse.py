@@ -55,10 +55,15 @@ __all__ = [
     "DEFAULT_AVG_LEN",
     "STATUTE_STOP_WORDS",
     "STOP_POS",
+    "TOKENIZER_VERSION",
     "Bm25Encoder",
     "SudachiTokenizer",
     "token_id",
 ]
+
+#: Changes whenever a text's tokens change (dictionary, split mode, normalisation, stop words,
+#: number rewriting). An index records it; a different one means the index must be rebuilt.
+TOKENIZER_VERSION: Final = "sudachi-core/C+A/normalized/v2"
 
 #: Average tokens per chunk of the sample laws at the default chunk size (600
 #: characters); only a fallback: an index should pass its own estimate.
@@ -82,7 +87,8 @@ STATUTE_STOP_WORDS: Final = frozenset(
 _MAX_BYTES: Final = 45_000
 # A string of at most this many characters is under _MAX_BYTES whatever it holds (≤ 4 bytes each).
 _SAFE_CHARS: Final = _MAX_BYTES // 4
-_ORDINAL = re.compile(r"第([〇一二三四五六七八九十百千]+)")
+# Only ordinals of citation units: 第三者, 第一線, 第三セクター are dictionary words, not numbers.
+_ORDINAL = re.compile(r"第([〇一二三四五六七八九十百千]+)(?=[条項号編章節款目])")
 # word_id() of an out-of-vocabulary morpheme is 0xF0000000 | pos id: its
 # normalised form depends on the surface, so it cannot be cached by id.
 _OOV_WORD_ID: Final = 0xF000_0000
