@@ -18,8 +18,8 @@ from pathlib import Path
 
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
-from govrag.index.indexer import SPARSE, SPARSE_STAGE, IndexMeta, build_sparse, estimate_avg_len
-from govrag.index.sparse import Bm25Encoder
+from govrag.index.embed import make_embedder
+from govrag.index.indexer import SPARSE, IndexMeta, build_sparse, forget_index, new_meta
 from govrag.index.store.edge import EdgeStore
 from govrag.service import META_FILE
 
@@ -32,18 +32,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--fresh", action="store_true", help="forget the sparse stage's progress first")
+    parser.add_argument("--fresh", action="store_true", help="remove the index and its progress marks first")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
     with DocStore(settings.chunk_db) as docstore:
         if args.fresh:
-            docstore.clear_indexed(SPARSE_STAGE)
+            forget_index(docstore, settings.index_dir)
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
         meta = IndexMeta.load(settings.index_dir / META_FILE)
         t0 = time.perf_counter()
         if meta is None:
-            encoder = Bm25Encoder()
-            meta = IndexMeta(encoder.k1, encoder.b, estimate_avg_len(docstore, encoder))
+            meta = new_meta(docstore, make_embedder(settings.embedder))
             meta.save(settings.index_dir / META_FILE)
         t_avg = time.perf_counter() - t0
         chunks = docstore.counts()["law"]["chunks"]

@@ -141,3 +141,22 @@ def test_cli_search_and_ask(settings: Settings, service: Service) -> None:
     assert asked.exit_code == 0 and "https://laws.e-gov.go.jp/law/403AC0000000090" in asked.output
     empty = runner.invoke(cli, ["search", "  ", "--data-dir", str(settings.data_dir)])
     assert empty.exit_code == 2 and "empty query" in empty.output
+
+
+def test_an_index_from_another_tokenizer_is_refused(settings: Settings, tmp_path: Path) -> None:
+    """Queries tokenised differently from the index would silently miss: the service says to rebuild."""
+    import shutil
+
+    from govrag.index.indexer import IndexMeta
+
+    copy = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(settings.data_dir, copy.data_dir)
+    meta_file = copy.index_dir / "meta.json"
+    meta = IndexMeta.load(meta_file)
+    assert meta is not None
+    IndexMeta(meta.bm25_k1, meta.bm25_b, meta.bm25_avg_len, meta.dense_model, meta.dense_dim, "old").save(meta_file)
+    result = runner.invoke(cli, ["search", "民法", "--data-dir", str(copy.data_dir)])
+    assert result.exit_code == 2 and "index build --rebuild" in result.output
+    rebuilt = runner.invoke(cli, ["index", "build", "--rebuild", "--workers", "1", "--data-dir", str(copy.data_dir)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke(cli, ["search", "民法", "--data-dir", str(copy.data_dir)]).exit_code == 0

@@ -14,9 +14,10 @@ from rich.table import Table
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, make_embedder
-from govrag.index.indexer import IndexMeta, build_dense, build_sparse, estimate_avg_len
+from govrag.index.indexer import (
+    IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta,
+)
 from govrag.index.ingest import JobError, ingest_laws, load_job
-from govrag.index.sparse import Bm25Encoder
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
 from govrag.index.descriptors import build_descriptors
@@ -172,6 +173,9 @@ def index_build_cmd(
     descriptors: Annotated[
         bool, typer.Option(help="Embed every law's outline for routing (about 1 CPU-hour for the whole 2020 archive).")
     ] = True,
+    rebuild: Annotated[
+        bool, typer.Option(help="Remove the embedded index and build it again (embeddings come from the cache).")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """BM25 for every stored chunk, outline vectors for every law, dense vectors for the laws you choose.
@@ -184,15 +188,19 @@ def index_build_cmd(
     wanted = _dense_selection(dense_laws, dense_laws_file)
     with DocStore(settings.chunk_db) as docstore:
         embedder = make_embedder(settings.embedder)
+        if rebuild:
+            if settings.store_url:
+                _fail("--rebuild removes the embedded index only: drop the collections on the Qdrant server instead")
+            forget_index(docstore, settings.index_dir)
         meta = IndexMeta.load(settings.index_dir / META_FILE)
         if meta is None:
-            encoder = Bm25Encoder()
-            meta = IndexMeta(
-                bm25_k1=encoder.k1, bm25_b=encoder.b, bm25_avg_len=estimate_avg_len(docstore, encoder),
-                dense_model=embedder.model_id, dense_dim=embedder.dim,
-            )
+            meta = new_meta(docstore, embedder)
             settings.index_dir.mkdir(parents=True, exist_ok=True)
             meta.save(settings.index_dir / META_FILE)
+        try:
+            check_tokenizer(meta)
+        except StaleIndex as exc:
+            _fail(str(exc))
         store = open_index(settings)
         try:
             with _progress() as progress:

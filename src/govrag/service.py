@@ -12,7 +12,7 @@ from govrag.answer.extractive import Answer, extractive_answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import Embedder, make_embedder
-from govrag.index.indexer import IndexMeta
+from govrag.index.indexer import IndexMeta, StaleIndex, check_tokenizer
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
 from govrag.index.store.base import VectorStore
@@ -51,6 +51,10 @@ class Service:
         meta = IndexMeta.load(settings.index_dir / META_FILE)
         if meta is None:
             raise NotReady(f"no index at {settings.index_dir}: run `govrag index build` first")
+        try:
+            check_tokenizer(meta)
+        except StaleIndex as exc:
+            raise NotReady(str(exc)) from exc
         self.settings = settings
         self.meta = meta
         self.docstore = DocStore(settings.chunk_db)

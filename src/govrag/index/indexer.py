@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
-from govrag.index.sparse import Bm25Encoder
+from govrag.index.sparse import TOKENIZER_VERSION, Bm25Encoder
 from govrag.index.store.base import Point, Schema, VectorStore
 from govrag.models import Chunk
 
@@ -38,6 +39,7 @@ class IndexMeta:
     bm25_avg_len: float
     dense_model: str | None = None
     dense_dim: int | None = None
+    tokenizer: str | None = None  # TOKENIZER_VERSION at build time; None: built before versions were kept
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -54,6 +56,18 @@ class IndexReport:
     skipped_documents: int = 0
 
 
+class StaleIndex(RuntimeError):
+    """The index was built with another tokenizer; queries would not match its tokens."""
+
+
+def check_tokenizer(meta: IndexMeta) -> None:
+    if meta.tokenizer != TOKENIZER_VERSION:
+        raise StaleIndex(
+            f"the index was built with tokenizer {meta.tokenizer or 'of an earlier version'}, this govrag "
+            f"tokenizes as {TOKENIZER_VERSION}: run `govrag index build --rebuild` (embeddings come from the cache)"
+        )
+
+
 def point_payload(chunk: Chunk) -> dict[str, Any]:
     """The filter and ranking fields a store keeps; text stays in the document store."""
     values = chunk.payload()
@@ -63,6 +77,23 @@ def point_payload(chunk: Chunk) -> dict[str, Any]:
 def schema_for(meta: IndexMeta) -> Schema:
     dense = {DENSE: meta.dense_dim} if meta.dense_dim else {}
     return Schema(dense=dense, sparse=(SPARSE,))
+
+
+def new_meta(docstore: DocStore, embedder: Embedder | None) -> IndexMeta:
+    """Parameters of a new index: default BM25, avg_len measured on this corpus, the embedder's model."""
+    encoder = Bm25Encoder()
+    return IndexMeta(
+        bm25_k1=encoder.k1, bm25_b=encoder.b, bm25_avg_len=estimate_avg_len(docstore, encoder),
+        dense_model=embedder.model_id if embedder else None, dense_dim=embedder.dim if embedder else None,
+        tokenizer=TOKENIZER_VERSION,
+    )
+
+
+def forget_index(docstore: DocStore, index_dir: Path) -> None:
+    """Remove an embedded index and its progress marks (not the embedding cache), for a rebuild."""
+    docstore.clear_indexed()
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
 
 
 def estimate_avg_len(store: DocStore, encoder: Bm25Encoder, sample_every: int = 97) -> float:
@@ -80,6 +111,7 @@ def build_sparse(
     on_document: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Upsert every stored chunk with its BM25 vector; documents already indexed unchanged are skipped."""
+    check_tokenizer(meta)
     store.ensure_schema(schema_for(meta))
     done = docstore.indexed(SPARSE_STAGE)
     todo = [d for d in docstore.documents() if (d.source, d.doc_id, d.version, d.file_hash) not in done]
