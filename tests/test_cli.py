@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govrag.cli import app
+from govrag.index.docstore import DocStore
 
 runner = CliRunner()
 
@@ -64,3 +65,17 @@ def test_ingest_bad_sources(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no law XML found" in result.output
     job = runner.invoke(app, ["ingest", "run", str(tmp_path / "missing.toml"), "--data-dir", str(tmp_path)])
     assert job.exit_code == 2 and "no such job file" in job.output
+
+
+def test_index_and_search_before_ingest(tmp_path: Path) -> None:
+    """Each command says which command to run first instead of building or searching nothing."""
+    nothing = runner.invoke(app, ["index", "build", "--data-dir", str(tmp_path)])
+    assert nothing.exit_code == 2 and "govrag ingest" in nothing.output
+    search = runner.invoke(app, ["search", "民法", "--data-dir", str(tmp_path)])
+    assert search.exit_code == 2 and "govrag ingest" in search.output
+    # A store that exists but holds nothing (an ingest that found no laws) is refused too.
+    DocStore(tmp_path / "chunks.sqlite").close()
+    refused = runner.invoke(app, ["index", "build", "--data-dir", str(tmp_path)])
+    assert refused.exit_code == 2 and "is empty" in refused.output
+    status = runner.invoke(app, ["index", "status", "--data-dir", str(tmp_path)])
+    assert status.exit_code == 2

@@ -187,6 +187,8 @@ def index_build_cmd(
         _fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
     wanted = _dense_selection(dense_laws, dense_laws_file)
     with DocStore(settings.chunk_db) as docstore:
+        if not any(True for _ in docstore.documents()):
+            _fail(f"the document store at {settings.chunk_db} is empty: run `govrag ingest` first")
         embedder = make_embedder(settings.embedder)
         if rebuild:
             if settings.store_url:
