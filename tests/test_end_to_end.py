@@ -105,6 +105,15 @@ def test_ask_quotes_and_cites(service: Service) -> None:
     assert "[1]" in answer.text
 
 
+def test_ask_about_a_provision_that_does_not_exist(service: Service) -> None:
+    """A wrong article number gets 「ありません」, not an answer quoted from its neighbours."""
+    answer = service.ask("民法第1500条にはどのようなことが定められているのか")
+    assert not answer.sufficient
+    assert answer.text.startswith("資料からは分かりません")
+    assert "民法 第千五百条 は資料の法令にありません" in answer.text
+    assert service.search("民法709条").missing == ()
+
+
 def test_ask_says_it_does_not_know(service: Service) -> None:
     answer = service.ask("宇宙船の操縦免許の取得方法")
     assert not answer.sufficient

@@ -113,6 +113,7 @@ class SearchOut(BaseModel):
     hits: list[HitOut]
     scoped_to: list[str]
     routed_to: list[str]
+    missing: list[str]
     timings_ms: dict[str, float]
 
 
@@ -167,7 +168,8 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         result = svc().search(body.query, body.options())
         hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
-                         routed_to=list(result.routed_to), timings_ms=result.timings_ms)
+                         routed_to=list(result.routed_to), missing=list(result.missing),
+                         timings_ms=result.timings_ms)
 
     @app.post("/ask", response_model=AskOut)
     def ask(body: AskIn) -> AskOut:

@@ -14,6 +14,7 @@ from govrag.retrieval.search import SearchHit, SearchResult
 
 NO_EVIDENCE = "資料からは分かりません。検索した資料の中に、この質問に十分に答える記述が見つかりませんでした。"
 MAX_QUOTE_CHARS = 400
+DELETED = "削除"  # the whole text of a repealed article that keeps its number
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +54,17 @@ def extractive_answer(
     cited = any(h.via == "citation" for h in top)
     evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
     citations = [_cite(i + 1, h) for i, h in enumerate(top)]
-    sufficient = bool(top) and (cited or evidence >= min_coverage)
+    # A question about a provision that does not exist gets no answer from its neighbours.
+    sufficient = bool(top) and (cited or (evidence >= min_coverage and not result.missing))
     if sufficient:
         lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
+        lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
+        if result.missing:
+            lines.append(f"なお、{'、'.join(result.missing)} は資料の法令にありません。")
     else:
         lines = [NO_EVIDENCE]
+        if result.missing:
+            lines.append(f"{'、'.join(result.missing)} は資料の法令にありません（条番号・法令名をご確認ください）。")
         if citations:
             lines.append("参考（関連する可能性のある資料）:")
             lines += [f"[{c.n}] {c.label}" for c in citations]

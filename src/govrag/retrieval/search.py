@@ -65,6 +65,8 @@ class SearchResult:
     timings_ms: dict[str, float]
     scoped_to: tuple[str, ...] = ()
     routed_to: tuple[str, ...] = ()
+    #: Provisions the query cites that the store does not hold (「民法第1500条」): say so, never guess.
+    missing: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -95,7 +97,7 @@ class Searcher:
             raise ValueError("empty query")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        exact, scope, named = self._citations(query) if options.use_citations else ([], (), ())
+        exact, scope, named, missing = self._citations(query) if options.use_citations else ([], (), (), ())
         filters = options.filters
         if scope and not filters.doc_id:
             filters = replace(filters, doc_id=scope)
@@ -113,13 +115,15 @@ class Searcher:
         if self.reranker is not None:
             ranked = [replace(hit, rank=i + 1) for i, hit in enumerate(self.reranker(query, ranked))]
         timings["fetch"] = _ms(t2)
-        return SearchResult(query, ranked[: options.k], timings, scope, routed)
+        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing)
 
-    def _citations(self, query: str) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...]]:
-        """Chunks of provisions the query cites, the laws those cite (a hard scope), and laws it only
-        names (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere)."""
+    def _citations(self, query: str) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """Chunks of provisions the query cites, the laws those cite (a hard scope), laws it only names
+        (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere), and
+        cited provisions the store does not hold."""
         exact: list[Chunk] = []
         laws: list[str] = []
+        missing: list[str] = []
         for citation in parse_citations(query, self.citations.directory):
             if citation.law is None:
                 continue
@@ -127,14 +131,17 @@ class Searcher:
             if doc_id not in laws:
                 laws.append(doc_id)
             if citation.ref.article is not None:
-                exact.extend(select_provision(self.docstore.chunks_of("law", doc_id), citation.ref))
+                found = select_provision(self.docstore.chunks_of("law", doc_id), citation.ref)
+                exact.extend(c for c in found if c not in exact)
+                if not found:
+                    missing.append(f"{citation.law.title} {citation.ref.to_kanji()}")
         named: list[str] = []
         for _, _, entries in self.citations.directory.names_in(query):
             for entry in entries[:1]:  # an ambiguous name: its first reading, as the citation parser does
                 doc_id = law_doc_id(entry.law_id, entry.law_num)
                 if doc_id not in laws and doc_id not in named:
                     named.append(doc_id)
-        return exact, tuple(laws), tuple(named)
+        return exact, tuple(laws), tuple(named), tuple(dict.fromkeys(missing))
 
     def _legs(
         self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], timings: dict[str, float]
