@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -343,6 +344,65 @@ def _service(data_dir: Path | None) -> Service:
         return Service(_settings(data_dir))
     except (NotReady, StoreError) as exc:
         _fail(str(exc))
+
+
+@app.command("eval")
+def eval_cmd(
+    suite: Annotated[Path, typer.Option(help="Question sets and search configurations.")] = Path("eval/suite.toml"),
+    kpi: Annotated[Path, typer.Option(help="KPI targets; a missed one makes the exit status 1.")] = Path("eval/kpi.toml"),
+    out: Annotated[Path, typer.Option(help="Folder for report.json, report.md and report.html.")] = Path("eval/reports/latest"),
+    datasets: Annotated[Optional[str], typer.Option(help="Comma-separated dataset names (default: all).")] = None,
+    runs: Annotated[Optional[str], typer.Option(help="Comma-separated run names (default: all).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N questions of each dataset.")] = None,
+    title: Annotated[str, typer.Option(help="Report title.")] = "govrag eval",
+    data_dir: DataDir = None,
+) -> None:
+    """Score every run on every dataset, write the reports, and judge the KPIs."""
+    import datetime as dt
+    import platform
+
+    from govrag.eval.report import EvalReport
+    from govrag.eval.runner import run_suite
+    from govrag.eval.suite import SuiteError, load_kpis, load_suite
+
+    settings = _settings(data_dir)
+    try:
+        chosen = load_suite(suite, settings.shared_data).select(_names(datasets), _names(runs))
+        targets = load_kpis(kpi)
+    except (SuiteError, ValueError) as exc:
+        _fail(str(exc))
+    service = _service(data_dir)
+    try:
+        total = sum(len(d.load()[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
+        with _progress() as progress:
+            task = progress.add_task("eval", total=total)
+            records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: progress.advance(task))
+        health = service.health()
+    except (SuiteError, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        service.close()
+    report = EvalReport(title, {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "suite": str(suite),
+        "index": f"{health['points']:,} chunks (BM25), {health['dense_points']:,} with dense vectors, "
+                 f"{health['descriptor_points']:,} outline windows",
+        "embedder": str(health["dense_model"]), "answerer": "extractive (no LLM configured)",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "limit": limit or "all questions",
+    }, sizes, records)
+    report.judge(targets)
+    for path in report.write(out):
+        console.print(f"wrote {path}")
+    for k in report.kpis:
+        verdict = "PASS" if k.passed else "MISS"
+        value = "–" if k.value is None else f"{k.value:.3f}"
+        console.print(f"{verdict}  {k.kpi.name}: {value} (target {k.kpi.target})", markup=False)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+def _names(value: str | None) -> list[str] | None:
+    return [n.strip() for n in value.split(",") if n.strip()] if value else None
 
 
 @app.command("status")

@@ -77,7 +77,10 @@ class Service:
         return self.searcher.search(query, options)
 
     def ask(self, question: str, options: SearchOptions = SearchOptions(k=5)) -> Answer:
-        result = self.searcher.search(question, options)
+        return self.answer(self.searcher.search(question, options))
+
+    def answer(self, result: SearchResult) -> Answer:
+        """The answer to a search already made (the eval scores search and answer from one search)."""
         return extractive_answer(result, self.coverage, min_coverage=self.settings.answer_min_coverage)
 
     def coverage(self, query: str, text: str) -> float:

@@ -1,0 +1,226 @@
+"""Run a suite against the service: one search per (question, run), scored for retrieval and answer.
+
+Each question yields a `Record` — what was asked, the gold, what came back, the
+answer's verdicts, per-stage timings — so a report can show *why* a question
+failed, and metrics are computed from records, never kept separately.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from govrag.answer.extractive import Answer
+from govrag.eval.datasets import EvalQuestion
+from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
+from govrag.eval.retrieval import Key, article_key
+from govrag.eval.suite import Suite
+from govrag.index.docstore import DocStore
+from govrag.retrieval.search import SearchResult
+from govrag.service import Service
+
+KS = (1, 5, 10)
+QUOTES = 5  # hits an answer may quote from (as /ask's default k)
+_QUOTED = re.compile(r"\[(\d+)\] [^「\n]*：「(.*?)」(?:\n|$)", re.S)
+
+
+@dataclass
+class Record:
+    dataset: str
+    run: str
+    qid: str
+    question: str
+    tags: list[str]
+    answerable: bool
+    gold: list[str]  # "民法 709" — every gold article, as the dataset gives it
+    gold_in_index: list[str]  # the ones the index holds (the only ones retrieval is scored on)
+    retrieved: list[str]  # distinct articles, best first ("民法 709")
+    article_rank: int | None
+    law_rank: int | None
+    refused: bool
+    citations: list[str]
+    invalid_citations: list[str] = field(default_factory=list)  # cited ids/labels/URLs the store does not back
+    unsupported_quotes: list[str] = field(default_factory=list)  # quoted text not found in the cited chunk
+    citation_hits: int = 0  # citations whose article is gold
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.gold_in_index)
+
+    @property
+    def hallucinated(self) -> bool:
+        return bool(self.invalid_citations or self.unsupported_quotes)
+
+    def miss_reason(self) -> str | None:
+        if not self.answerable:
+            return None if self.refused else "answered a question that has no answer in the sources"
+        if not self.gold_in_index:
+            return "gold not in the index: " + ", ".join(self.gold) if self.gold else "no gold given"
+        if self.article_rank is not None and self.article_rank <= 10:
+            return None
+        if self.law_rank is None or self.law_rank > 10:
+            return "gold law not among the laws of the top results"
+        return f"gold law found (rank {self.law_rank}), gold article not in the top 10"
+
+
+def _label(key: Key) -> str:
+    return f"{key[0]} {key[1]}"
+
+
+def evaluate_question(
+    service: Service, dataset: str, run: str, q: EvalQuestion, result: SearchResult, present: set[Key]
+) -> Record:
+    """Score one search (and the answer made from its top hits) against the question's gold."""
+    ranked = dedupe(article_key(h.chunk) for h in result.hits)
+    gold = [(g.law_title, g.article_num) for g in q.gold if g.article_num]
+    in_index = {k for k in gold if k in present}
+    laws = dedupe(k[0] for k in ranked)  # type: ignore[index]
+    answer = service.answer(replace(result, hits=result.hits[:QUOTES]))
+    invalid, unsupported = check_citations(answer, service.docstore)
+    cited_keys = [article_key(h.chunk) for h in result.hits[: len(answer.citations)]]
+    return Record(
+        dataset=dataset, run=run, qid=q.qid, question=q.question, tags=list(q.tags), answerable=q.answerable,
+        gold=[_label(k) for k in gold] + [f"{g.law_title} (whole document)" for g in q.gold if not g.article_num],
+        gold_in_index=[_label(k) for k in sorted(in_index)],
+        retrieved=[_label(k) for k in ranked[:20]],  # type: ignore[arg-type]
+        article_rank=first_hit_rank(ranked, set(in_index)) if in_index else None,
+        law_rank=first_hit_rank(laws, {k[0] for k in in_index}) if in_index else None,
+        refused=not answer.sufficient,
+        citations=[f"{c.label} {c.url}" for c in answer.citations],
+        invalid_citations=invalid, unsupported_quotes=unsupported,
+        citation_hits=sum(1 for k in cited_keys if k in in_index) if answer.sufficient else 0,
+        timings_ms=dict(result.timings_ms),
+    )
+
+
+def check_citations(answer: Answer, docstore: DocStore) -> tuple[list[str], list[str]]:
+    """Citations the store does not back (unknown chunk, or label/URL that differ from it), and quoted
+    text that is not in the chunk it cites. For an extractive answer both must be empty; for a
+    generated one they are its fabricated citations and unsupported quotes."""
+    chunks = {c.id: c for c in docstore.chunks_by_id([c.chunk_id for c in answer.citations])}
+    invalid = [
+        f"[{c.n}] {c.label}" for c in answer.citations
+        if (stored := chunks.get(c.chunk_id)) is None or stored.label != c.label or stored.url != c.url
+    ]
+    by_n = {c.n: chunks.get(c.chunk_id) for c in answer.citations}
+    unsupported = []
+    if answer.sufficient:
+        for n, quote in _QUOTED.findall(answer.text):
+            stored = by_n.get(int(n))
+            if stored is None or quote.removesuffix("…") not in stored.body:
+                unsupported.append(f"[{n}] {quote[:40]}")
+    return invalid, unsupported
+
+
+def present_keys(docstore: DocStore, questions: Iterable[EvalQuestion]) -> set[Key]:
+    """(law title, article) of every article of the gold laws that the store holds."""
+    titles = {g.law_title for q in questions for g in q.gold}
+    keys: set[Key] = set()
+    for doc in docstore.documents("law"):
+        if doc.title in titles:
+            keys.update(article_key(c) for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
+    return keys
+
+
+def run_suite(
+    service: Service,
+    suite: Suite,
+    *,
+    limit: int | None = None,
+    on_question: Callable[[], None] | None = None,
+) -> tuple[list[Record], dict[str, int]]:
+    """Every run on every dataset; returns the records and each dataset's question count."""
+    records: list[Record] = []
+    sizes: dict[str, int] = {}
+    for name, dataset in suite.datasets.items():
+        questions = dataset.load()[:limit]
+        sizes[name] = len(questions)
+        present = present_keys(service.docstore, questions)
+        for run, options in suite.runs.items():
+            for q in questions:
+                result = service.search(q.query, options)
+                records.append(evaluate_question(service, name, run, q, result, present))
+                if on_question:
+                    on_question()
+    return records, sizes
+
+
+# ---- metrics from records -------------------------------------------------------------------------
+
+
+def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
+    """Retrieval at article and law level (over questions whose gold the index holds), answer verdicts
+    and latency. A metric with nothing to measure is None, never 0."""
+    scored = [r for r in records if r.scored]
+    answerable = [r for r in records if r.answerable]
+    unanswerable = [r for r in records if not r.answerable]
+    answered = [r for r in records if not r.refused]
+    cited = sum(len(r.citations) for r in answered if r.answerable and r.scored)
+    out: dict[str, float | int | None] = {
+        "questions": len(records), "scored": len(scored), "unscored": len(answerable) - len(scored),
+    }
+    for level, rank in (("article", lambda r: r.article_rank), ("law", lambda r: r.law_rank)):
+        ranks = [rank(r) for r in scored]
+        for k in KS:
+            out[f"{level}.hit@{k}"] = _mean([1.0 if x is not None and x <= k else 0.0 for x in ranks])
+        out[f"{level}.mrr"] = _mean([1.0 / x if x else 0.0 for x in ranks])
+    out["article.recall@10"] = _mean([_recall(r) for r in scored])
+    out["article.ndcg@10"] = _mean([_ndcg(r) for r in scored])
+    out["answer.false_abstention"] = _mean([1.0 if r.refused else 0.0 for r in answerable])
+    out["answer.correct_refusal"] = _mean([1.0 if r.refused else 0.0 for r in unanswerable])
+    out["answer.hallucination_rate"] = _mean([1.0 if r.hallucinated else 0.0 for r in answered])
+    out["answer.citation_precision"] = sum(r.citation_hits for r in answered if r.answerable and r.scored) / cited if cited else None
+    out["answer.mc_accuracy"] = None  # needs an LLM answerer; none is configured in this build
+    for stage in sorted({s for r in records for s in r.timings_ms}):
+        values = [r.timings_ms[stage] for r in records if stage in r.timings_ms]
+        out[f"latency.{stage}.p50_ms"] = _pct(values, 50)
+        out[f"latency.{stage}.p95_ms"] = _pct(values, 95)
+    totals = [sum(r.timings_ms.values()) for r in records]
+    out["latency.total.p50_ms"] = _pct(totals, 50)
+    out["latency.total.p95_ms"] = _pct(totals, 95)
+    return out
+
+
+def by_tag(records: Sequence[Record]) -> dict[str, dict[str, float | int | None]]:
+    """article.hit@10 and counts per tag (questions carry several tags; each counts in each)."""
+    tags = sorted({t for r in records for t in r.tags})
+    out = {}
+    for tag in tags:
+        subset = [r for r in records if tag in r.tags]
+        m = metrics(subset)
+        out[tag] = {k: m[k] for k in ("questions", "scored", "article.hit@10", "law.hit@10", "answer.false_abstention",
+                                      "answer.correct_refusal")}
+    return out
+
+
+def _recall(r: Record) -> float:
+    return recall_at_k([_key(x) for x in r.retrieved], {_key(x) for x in r.gold_in_index}, 10)
+
+
+def _ndcg(r: Record) -> float:
+    return ndcg_at_k([_key(x) for x in r.retrieved], {_key(x) for x in r.gold_in_index}, 10)
+
+
+def _key(label: str) -> tuple[str, str]:
+    law, _, article = label.rpartition(" ")
+    return law, article
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _pct(values: Sequence[float], p: int) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def record_dict(r: Record) -> dict[str, Any]:
+    return {**asdict(r), "miss_reason": r.miss_reason(), "hallucinated": r.hallucinated}
