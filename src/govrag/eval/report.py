@@ -38,6 +38,8 @@ class EvalReport:
     sizes: dict[str, int]
     records: list[Record]
     kpis: list[KpiResult] = field(default_factory=list)
+    #: The run whose failures are listed (default: the suite's last, the full configuration).
+    primary: str | None = None
 
     @property
     def datasets(self) -> list[str]:
@@ -46,6 +48,10 @@ class EvalReport:
     @property
     def runs(self) -> list[str]:
         return list(dict.fromkeys(r.run for r in self.records))
+
+    @property
+    def main_run(self) -> str:
+        return self.primary or self.runs[-1]
 
     def cell(self, dataset: str, run: str) -> dict[str, float | int | None]:
         return metrics([r for r in self.records if (dataset == "*" or r.dataset == dataset) and r.run == run])
@@ -86,9 +92,9 @@ class EvalReport:
         for d in self.datasets:
             out += ["", f"## {d} ({self.sizes.get(d, 0)} questions)", ""]
             out += _table(self, d)
-        out += ["", f"## Failures (first {failures} per dataset, run `{self.runs[-1]}`)", ""]
+        out += ["", f"## Failures (first {failures} per dataset, run `{self.main_run}`)", ""]
         for d in self.datasets:
-            misses = [r for r in self.records if r.dataset == d and r.run == self.runs[-1] and r.miss_reason()]
+            misses = [r for r in self.records if r.dataset == d and r.run == self.main_run and r.miss_reason()]
             out += [f"### {d}: {len(misses)} of {self.sizes.get(d, 0)}", "",
                     "| qid | question | gold | retrieved (top 3) | why |", "|---|---|---|---|---|"]
             for r in misses[:failures]:
@@ -106,7 +112,7 @@ class EvalReport:
         failures = "".join(
             f"<tr><td>{_e(r.dataset)}</td><td>{_e(r.qid)}</td><td>{_e(r.question[:120])}</td><td>{_e('; '.join(r.gold))}</td>"
             f"<td>{_e('; '.join(r.retrieved[:5]))}</td><td>{_e(r.miss_reason() or '')}</td></tr>"
-            for r in self.records if r.run == self.runs[-1] and r.miss_reason())
+            for r in self.records if r.run == self.main_run and r.miss_reason())
         context = "".join(f"<li>{_e(k)}: {_e(str(v))}</li>" for k, v in self.context.items())
         return f"""<!doctype html><html lang="ja"><meta charset="utf-8"><title>{_e(self.title)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}
@@ -117,9 +123,9 @@ tr.pass td{{background:#dfd}}img{{max-width:100%}}</style>
 <table><tr><th>KPI</th><th>dataset</th><th>run</th><th>metric</th><th>target</th><th>value</th><th>verdict</th></tr>{kpis}</table>
 <h2>Metrics</h2>{md_tables}
 <h2>hit@k curves</h2><img alt="hit@k" src="{_plot_hits(self)}">
-<h2>Per tag (hit@10, run {_e(self.runs[-1])})</h2><img alt="per tag" src="{_plot_tags(self)}">
+<h2>Per tag (hit@10, run {_e(self.main_run)})</h2><img alt="per tag" src="{_plot_tags(self)}">
 <h2>Latency per request</h2><img alt="latency" src="{_plot_latency(self)}">
-<h2>Failures (run {_e(self.runs[-1])})</h2>
+<h2>Failures (run {_e(self.main_run)})</h2>
 <table><tr><th>dataset</th><th>qid</th><th>question</th><th>gold</th><th>retrieved (top 5)</th><th>why</th></tr>{failures}</table>
 </html>
 """
@@ -211,7 +217,7 @@ def _plot_hits(report: EvalReport) -> str:
 
 def _plot_tags(report: EvalReport) -> str:
     plt = _figure()
-    run = report.runs[-1]
+    run = report.main_run
     rows = []
     for d in report.datasets:
         for tag, m in by_tag([r for r in report.records if r.dataset == d and r.run == run]).items():
