@@ -67,6 +67,18 @@ class EvalReport:
     def passed(self) -> bool:
         return all(k.passed for k in self.kpis)
 
+    def excluded_gold(self, dataset: str) -> dict[str, int]:
+        """Gold sources the index does not hold (guideline PDFs, laws missing from the archive), by title:
+        questions citing them are scored only on the gold that is present."""
+        counts: dict[str, int] = {}
+        for r in self.records:
+            if r.dataset == dataset and r.run == self.main_run:
+                for g in sorted(set(r.gold) - set(r.gold_in_index)):
+                    whole = g.endswith(" (whole document)")
+                    title = g.removesuffix(" (whole document)") if whole else g.rpartition(" ")[0]
+                    counts[title] = counts.get(title, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
     # -- outputs ------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +89,7 @@ class EvalReport:
                            for run in self.runs} for d in self.datasets},
             "kpis": [{"name": k.kpi.name, "dataset": k.kpi.dataset, "run": k.kpi.run, "metric": k.kpi.metric,
                       "target": k.kpi.target, "value": k.value, "passed": k.passed} for k in self.kpis],
+            "excluded_gold": {d: self.excluded_gold(d) for d in self.datasets},
             "passed": self.passed,
             "records": [record_dict(r) for r in self.records],
         }
@@ -92,6 +105,9 @@ class EvalReport:
         for d in self.datasets:
             out += ["", f"## {d} ({self.sizes.get(d, 0)} questions)", ""]
             out += _table(self, d)
+            if excluded := self.excluded_gold(d):
+                out += ["", "Gold references not in the index (excluded from retrieval scoring): "
+                        + "; ".join(f"{t} ×{n}" for t, n in excluded.items())]
         out += ["", f"## Failures (first {failures} per dataset, run `{self.main_run}`)", ""]
         for d in self.datasets:
             misses = [r for r in self.records if r.dataset == d and r.run == self.main_run and r.miss_reason()]
