@@ -71,6 +71,7 @@ def main() -> None:
                 client.post("/search", json={"query": q, "k": 10, "mode": args.mode}).raise_for_status()
         latencies: list[float] = []
         server_ms: list[float] = []
+        stages: dict[str, list[float]] = {}
         errors: list[str] = []
         lock = threading.Lock()
         per_client = args.requests // args.clients
@@ -85,7 +86,10 @@ def main() -> None:
                     with lock:
                         if r.status_code == 200:
                             latencies.append(dt)
-                            server_ms.append(sum(r.json()["timings_ms"].values()))
+                            timings = r.json()["timings_ms"]
+                            server_ms.append(sum(timings.values()))
+                            for stage, ms in timings.items():
+                                stages.setdefault(stage, []).append(ms)
                         else:
                             errors.append(f"{r.status_code} {r.text[:200]}")
 
@@ -110,6 +114,8 @@ def main() -> None:
     print(f"- {len(latencies)} requests in {wall:.1f} s ({len(latencies) / wall:.1f} req/s), {len(errors)} errors")
     print(f"- client latency: **p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms**, p99 {q[98]:.0f} ms, max {max(latencies):.0f} ms")
     print(f"- server-side work per request (sum of timings_ms): p50 {statistics.median(server_ms):.0f} ms")
+    print("- per stage, p50 / p95 ms: " + ", ".join(
+        f"{k} {statistics.median(v):.1f} / {statistics.quantiles(v, n=100)[94]:.1f}" for k, v in stages.items()))
     for e in errors[:5]:
         print(f"  error: {e}")
 

@@ -67,6 +67,26 @@ def run_all(service: Service, name: str, questions: list[EvalQuestion], runs: di
     print("\nmean time per question (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()) + "\n")
 
 
+def router_quality(service: Service, name: str, questions: list[EvalQuestion]) -> None:
+    """Law-level: is a gold law among the first k laws the outline vectors pick (no BM25 involved)?"""
+    router, embedder = service.searcher.router, service.searcher.embedder
+    if router is None or embedder is None:
+        print(f"### router on {name}: no router in this index\n")
+        return
+    doc_of = {d.title: d.doc_id for d in service.docstore.documents("law")}
+    ranks: list[int | None] = []
+    for q in questions:
+        gold = {doc_of[g.law_title] for g in q.gold if g.law_title in doc_of}
+        if not gold:
+            continue
+        picked = router.route(embedder.embed_query(q.query).tolist(), 50).doc_ids
+        ranks.append(next((i + 1 for i, d in enumerate(picked) if d in gold), None))
+    cells = " | ".join(f"{sum(1 for r in ranks if r and r <= k) / len(ranks):.2f}" for k in (1, 5, 10, 20, 50))
+    print(f"### router alone on {name}: a gold law among the first k laws ({len(ranks)} questions)\n")
+    print("| k = 1 | 5 | 10 | 20 | 50 |\n|---|---|---|---|---|")
+    print(f"| {cells} |\n")
+
+
 def main() -> None:
     settings = Settings()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -92,6 +112,8 @@ def main() -> None:
         for width in args.route_laws:
             runs[f"hybrid, route {width}"] = replace(RUNS["hybrid"], route_laws=width)
         run_all(service, f"paraphrased ({args.paraphrased}; no law named, no statute wording)", paraphrased, runs)
+        router_quality(service, "paraphrased", paraphrased)
+        router_quality(service, "lawqa_jp", lawqa)
     finally:
         service.close()
 

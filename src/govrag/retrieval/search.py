@@ -151,13 +151,14 @@ class Searcher:
         sparse_on = options.mode in ("hybrid", "bm25")
         dense_on = options.mode in ("hybrid", "dense") and self.has_dense
         vector = None
-        if dense_on or (sparse_on and self._routing(options, filters)):
+        route_on = options.mode == "hybrid" and self._routing(options, filters)
+        if dense_on or route_on:
             assert self.embedder is not None
             t = time.perf_counter()
             vector = self.embedder.embed_query(query).tolist()
             timings["embed"] = _ms(t)
         routed: tuple[str, ...] = named if options.mode == "hybrid" and not filters.doc_id else ()
-        if vector is not None and options.mode == "hybrid" and self._routing(options, filters):
+        if vector is not None and route_on:
             assert self.router is not None
             t = time.perf_counter()
             picked = self.router.route(vector, options.route_laws, _law_filters(filters)).doc_ids
