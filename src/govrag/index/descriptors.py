@@ -84,6 +84,32 @@ def _outline(store: DocStore, doc: DocumentRecord) -> Iterator[str]:
         yield caption or chunk.body[:24].split("\n")[0]
 
 
+#: An article descriptor's length cap: about 64 e5 tokens of Japanese statute text.
+ARTICLE_CHARS = 96
+
+
+def article_descriptors(store: DocStore, doc: DocumentRecord) -> list[Descriptor]:
+    """One short text per 本則 article: law title, nearest division, 条 and 条見出し, first sentence.
+
+    The per-article layer the outline windows lead to (docs/retrieval.md): cheap enough to
+    embed for all ~223k 本則 articles in a background build, precise enough to rank articles.
+    """
+    out = []
+    for chunk in store.chunks_of(doc.source, doc.doc_id, doc.version):
+        if chunk.attrs.get("provision") != "本則" or chunk.attrs.get("part") != 1:
+            continue
+        path = chunk.heading.replace("\u3000", " ").split(" › ")
+        division = f" {path[-2]}" if len(path) > 2 else ""  # the nearest 章・節 title; the rest of the path is noise here
+        first = chunk.body.split("\n", 1)[0].split("。", 1)[0]
+        text = f"{path[0]}{division} {path[-1]}：{first}"[:ARTICLE_CHARS]
+        out.append(Descriptor(
+            id=chunk_id("article-descriptor", doc.doc_id, "any", str(chunk.attrs.get("article_num"))),
+            doc_id=doc.doc_id, version=doc.version, law_title=doc.title, law_type=str(doc.meta.get("law_type", "")),
+            window=chunk.seq, text=text, hash=content_hash(text),
+        ))
+    return out
+
+
 def descriptor_stage(model_id: str) -> str:
     return f"descriptors:{model_id}"
 

@@ -1,0 +1,46 @@
+"""Law outlines (router windows) and per-article descriptors, on the real sample laws."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govrag.index.descriptors import ARTICLE_CHARS, WINDOW_CHARS, article_descriptors, law_descriptors
+from govrag.index.docstore import DocStore, DocumentRecord
+from govrag.index.ingest import ingest_laws
+from govrag.sources.laws.chunk import ChunkOptions
+from govrag.sources.laws.lawid import LawIdResolver
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path) -> Iterator[DocStore]:
+    with DocStore(tmp_path_factory.mktemp("desc") / "chunks.sqlite") as s:
+        ingest_laws(s, egov_sample, LawIdResolver.from_dir(shared_data / "egov"), ChunkOptions(version="2020-11-18"), workers=1)
+        yield s
+
+
+def law(store: DocStore, title: str) -> DocumentRecord:
+    return next(d for d in store.documents("law") if d.title == title)
+
+
+def test_outline_windows_carry_the_title_and_the_captions(store: DocStore) -> None:
+    windows = law_descriptors(store, law(store, "民法"))
+    assert len(windows) > 5
+    assert all(w.text.startswith("民法：") and len(w.text) <= WINDOW_CHARS + 1 for w in windows)
+    joined = "".join(w.text for w in windows)
+    assert "不法行為による損害賠償" in joined and "第五章 不法行為" in joined
+    assert len({w.id for w in windows}) == len(windows)
+    assert [w.id for w in law_descriptors(store, law(store, "民法"))] == [w.id for w in windows]  # stable
+
+
+def test_article_descriptors_one_per_main_article(store: DocStore) -> None:
+    doc = law(store, "民法")
+    arts = article_descriptors(store, doc)
+    main = {c.attrs["article_num"] for c in store.chunks_of("law", doc.doc_id) if c.attrs.get("provision") == "本則"}
+    assert len(arts) == len(main)
+    tort = next(a for a in arts if "第七百九条（" in a.text)
+    assert tort.text == "民法 第五章 不法行為 第七百九条（不法行為による損害賠償）：故意又は過失によって他人の権利又は法律上保護される利益を侵害した者は、これによって生じた損害を賠償する責任を負う"[:ARTICLE_CHARS]
+    assert all(len(a.text) <= ARTICLE_CHARS for a in arts)
+    assert len({a.id for a in arts}) == len(arts)
