@@ -114,6 +114,7 @@ class SearchOut(BaseModel):
     scoped_to: list[str]
     routed_to: list[str]
     missing: list[str]
+    unknown_laws: list[str]
     timings_ms: dict[str, float]
 
 
@@ -169,6 +170,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
                          routed_to=list(result.routed_to), missing=list(result.missing),
+                         unknown_laws=list(result.unknown_laws),
                          timings_ms=result.timings_ms)
 
     @app.post("/ask", response_model=AskOut)

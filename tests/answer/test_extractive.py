@@ -53,3 +53,15 @@ def test_a_deleted_article_says_so() -> None:
     result = SearchResult("刑法200条", [hit("刑法 第二百条", "削除", via="citation")], {})
     answer = extractive_answer(result, share_of_words)
     assert answer.sufficient and "（[1] 刑法 第二百条 は削除されています。）" in answer.text
+
+
+def test_an_unknown_law_name_is_refused_and_named() -> None:
+    """「証券取引法」 (renamed in 2007) is not a law of the sources: say so rather than answer from lookalikes."""
+    near = hit("金融商品取引法施行令 第一条", "インサイダー取引 罰則")
+    result = SearchResult("証券取引法 インサイダー取引 罰則", [near], {}, unknown_laws=("証券取引法",))
+    answer = extractive_answer(result, share_of_words, min_coverage=0.0)
+    assert not answer.sufficient
+    assert "「証券取引法」という名前の法令は資料（収録法令）に見当たりません" in answer.text
+    # Also naming a law the store has (scoped) keeps the answer: the unknown name may be a side remark.
+    scoped = SearchResult("x", [near], {}, scoped_to=("340CO0000000321",), unknown_laws=("証券取引法",))
+    assert extractive_answer(scoped, share_of_words, min_coverage=0.0).sufficient

@@ -372,3 +372,11 @@ def test_year_and_modifier_before_a_name(directory: LawDirectory) -> None:
     assert (citation.raw, citation.law_name) == ("民法第3条", "民法")
     (current,) = parse_citations("当該民法第3条", directory)
     assert current.law is not None and current.law.title == "民法"
+
+
+def test_unknown_short_law_names(directory: LawDirectory) -> None:
+    """Repealed or invented short names are reported; known names, aliases and 〜方法 words are not."""
+    assert directory.unknown_names_in("旧証券取引法のインサイダー規制とスパイ防止法の罰則") == ["証券取引法", "スパイ防止法"]
+    assert directory.unknown_names_in("民法と個情法と労基法の関係、その実施方法は違法か") == []
+    # Too short to judge: three-character words in 法 are mostly fields of law (行政法, 労働法), not titles.
+    assert directory.unknown_names_in("軍機法と行政法") == []

@@ -54,8 +54,9 @@ def extractive_answer(
     cited = any(h.via == "citation" for h in top)
     evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
     citations = [_cite(i + 1, h) for i, h in enumerate(top)]
-    # A question about a provision that does not exist gets no answer from its neighbours.
-    sufficient = bool(top) and (cited or (evidence >= min_coverage and not result.missing))
+    # A question about a provision or a law that does not exist gets no answer from its neighbours.
+    premise_fails = bool(result.missing) or (bool(result.unknown_laws) and not result.scoped_to)
+    sufficient = bool(top) and (cited or (evidence >= min_coverage and not premise_fails))
     if sufficient:
         lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
@@ -65,6 +66,10 @@ def extractive_answer(
         lines = [NO_EVIDENCE]
         if result.missing:
             lines.append(f"{'、'.join(result.missing)} は資料の法令にありません（条番号・法令名をご確認ください）。")
+        if result.unknown_laws:
+            names = "、".join(f"「{n}」" for n in result.unknown_laws)
+            lines.append(f"{names}という名前の法令は資料（収録法令）に見当たりません。廃止・改称された法令か、"
+                         "通称であれば正式名称でお尋ねください。")
         if citations:
             lines.append("参考（関連する可能性のある資料）:")
             lines += [f"[{c.n}] {c.label}" for c in citations]

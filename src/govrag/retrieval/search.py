@@ -67,6 +67,8 @@ class SearchResult:
     routed_to: tuple[str, ...] = ()
     #: Provisions the query cites that the store does not hold (「民法第1500条」): say so, never guess.
     missing: tuple[str, ...] = ()
+    #: Law names the query uses that no stored law has (「証券取引法」, repealed; 「スパイ防止法」, invented).
+    unknown_laws: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -115,7 +117,8 @@ class Searcher:
         if self.reranker is not None:
             ranked = [replace(hit, rank=i + 1) for i, hit in enumerate(self.reranker(query, ranked))]
         timings["fetch"] = _ms(t2)
-        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing)
+        unknown = tuple(self.citations.directory.unknown_names_in(query)) if options.use_citations else ()
+        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing, unknown)
 
     def _citations(self, query: str) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
         """Chunks of provisions the query cites, the laws those cite (a hard scope), laws it only names

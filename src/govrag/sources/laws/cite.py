@@ -68,6 +68,14 @@ def _group(pairs: Iterable[tuple[str | None, LawEntry]]) -> dict[str, tuple[LawE
     return groups
 
 
+_SHORT_LAW_NAME = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff・ー]+?法(?![\u4e00-\u9fff])")
+_NAME_PREFIX = re.compile(r"^(?:旧|新|改正|現行)")
+#: Endings of words that end in 法 but name no law (実施方法, 違法, 立法 …).
+_NOT_LAW_ENDINGS = tuple(
+    "方法 手法 違法 合法 不法 適法 用法 寸法 作法 療法 工法 製法 技法 論法 解法 算法 文法 司法 立法 話法 戦法 兵法 魔法 便法".split()
+)
+
+
 class LawDirectory:
     """Every known law, looked up by title, abbreviation, law number or law id.
 
@@ -155,6 +163,24 @@ class LawDirectory:
             found.append(hit)
             begin = hit[1]
         return found
+
+    def unknown_names_in(self, text: str) -> list[str]:
+        """Short law names in `text` (「証券取引法」「スパイ防止法」) that are no law this directory knows.
+
+        A candidate is a run of kanji or katakana of at least four characters ending in 法, minus a
+        leading 旧/新/改正; full titles (…に関する法律) are left to `names_in`. A question built on a
+        repealed or invented law must be told so, not answered from whatever else matches.
+        """
+        known = [(a, b) for a, b, _ in self.names_in(text)]
+        out: list[str] = []
+        for m in _SHORT_LAW_NAME.finditer(text):
+            name = _NAME_PREFIX.sub("", m.group(0))
+            start = m.end() - len(name)
+            if len(name) < 4 or name.endswith(_NOT_LAW_ENDINGS) or any(a <= start and m.end() <= b for a, b in known):
+                continue
+            if not self.resolve(name) and name not in out:
+                out.append(name)
+        return out
 
     def save(self, path: str | Path) -> None:
         """Write the entries as JSON; aliases stay in code so that fixes reach old files."""
