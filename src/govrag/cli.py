@@ -367,6 +367,10 @@ def eval_cmd(
     runs: Annotated[Optional[str], typer.Option(help="Comma-separated run names (default: all).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N questions of each dataset.")] = None,
     title: Annotated[str, typer.Option(help="Report title.")] = "govrag eval",
+    llm: Annotated[Optional[str], typer.Option(
+        help="A llama-index LLM as 'package.module:factory' for multiple-choice accuracy (default: none; "
+             "never send 機密性2以上 material to an external model)."
+    )] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Score every run on every dataset, write the reports, and judge the KPIs."""
@@ -375,12 +379,14 @@ def eval_cmd(
 
     from govrag.eval.report import EvalReport
     from govrag.eval.runner import run_suite
+    from govrag.eval.choice import load_llm
     from govrag.eval.suite import SuiteError, load_kpis, load_suite
 
     settings = _settings(data_dir)
     try:
         chosen = load_suite(suite, settings.shared_data).select(_names(datasets), _names(runs))
         targets = load_kpis(kpi)
+        model = load_llm(llm) if llm else None
     except (SuiteError, ValueError) as exc:
         _fail(str(exc))
     service = _service(data_dir)
@@ -388,7 +394,8 @@ def eval_cmd(
         total = sum(len(d.load()[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
         with _progress() as progress:
             task = progress.add_task("eval", total=total)
-            records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: progress.advance(task))
+            records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: progress.advance(task),
+                                       llm=model)
         health = service.health()
     except (SuiteError, ValueError) as exc:
         _fail(str(exc))
@@ -398,7 +405,8 @@ def eval_cmd(
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "suite": str(suite),
         "index": f"{health['points']:,} chunks (BM25), {health['dense_points']:,} with dense vectors, "
                  f"{health['descriptor_points']:,} outline windows",
-        "embedder": str(health["dense_model"]), "answerer": "extractive (no LLM configured)",
+        "embedder": str(health["dense_model"]),
+        "answerer": "extractive" + (f"; multiple choice by {llm}" if llm else " (no LLM configured: mc_accuracy not measured)"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "limit": limit or "all questions",
     }, sizes, records)

@@ -21,7 +21,7 @@ from govrag.eval.suite import Kpi
 
 HEADLINE = ("scored", "article.hit@1", "article.hit@5", "article.hit@10", "article.mrr", "article.ndcg@10",
             "law.hit@10", "answer.false_abstention", "answer.correct_refusal", "answer.hallucination_rate",
-            "answer.citation_precision", "latency.total.p50_ms", "latency.total.p95_ms")
+            "answer.citation_precision", "answer.mc_accuracy", "latency.total.p50_ms", "latency.total.p95_ms")
 
 
 @dataclass

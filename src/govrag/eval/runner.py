@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from govrag.answer.extractive import Answer
+from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
 from govrag.eval.retrieval import Key, article_key
@@ -46,6 +47,9 @@ class Record:
     unsupported_quotes: list[str] = field(default_factory=list)  # quoted text not found in the cited chunk
     citation_hits: int = 0  # citations whose article is gold
     timings_ms: dict[str, float] = field(default_factory=dict)
+    choice: str | None = None  # the LLM's option letter (multiple choice, when an LLM is configured)
+    choice_text: str | None = None  # that option's content: order consistency compares contents
+    choice_correct: bool | None = None
 
     @property
     def scored(self) -> bool:
@@ -72,7 +76,8 @@ def _label(key: Key) -> str:
 
 
 def evaluate_question(
-    service: Service, dataset: str, run: str, q: EvalQuestion, result: SearchResult, present: set[Key]
+    service: Service, dataset: str, run: str, q: EvalQuestion, result: SearchResult, present: set[Key],
+    llm: Any = None,
 ) -> Record:
     """Score one search (and the answer made from its top hits) against the question's gold."""
     ranked = dedupe(article_key(h.chunk) for h in result.hits)
@@ -82,6 +87,11 @@ def evaluate_question(
     answer = service.answer(replace(result, hits=result.hits[:QUOTES]))
     invalid, unsupported = check_citations(answer, service.docstore)
     cited_keys = [article_key(h.chunk) for h in result.hits[: len(answer.citations)]]
+    choice = choice_text = correct = None
+    if llm is not None and q.choices:
+        choice, _ = answer_choice(llm, q.question, q.choices, [h.chunk for h in result.hits[:QUOTES]])
+        choice_text = parse_choices(q.choices).get(choice) if choice else None
+        correct = choice is not None and choice == q.answer.strip().lower()
     return Record(
         dataset=dataset, run=run, qid=q.qid, question=q.question, tags=list(q.tags), answerable=q.answerable,
         gold=[_label(k) for k in gold] + [f"{g.law_title} (whole document)" for g in q.gold if not g.article_num],
@@ -93,7 +103,7 @@ def evaluate_question(
         citations=[f"{c.label} {c.url}" for c in answer.citations],
         invalid_citations=invalid, unsupported_quotes=unsupported,
         citation_hits=sum(1 for k in cited_keys if k in in_index) if answer.sufficient else 0,
-        timings_ms=dict(result.timings_ms),
+        timings_ms=dict(result.timings_ms), choice=choice, choice_text=choice_text, choice_correct=correct,
     )
 
 
@@ -132,6 +142,7 @@ def run_suite(
     *,
     limit: int | None = None,
     on_question: Callable[[], None] | None = None,
+    llm: Any = None,
 ) -> tuple[list[Record], dict[str, int]]:
     """Every run on every dataset; returns the records and each dataset's question count."""
     records: list[Record] = []
@@ -143,7 +154,7 @@ def run_suite(
         for run, options in suite.runs.items():
             for q in questions:
                 result = service.search(q.query, options)
-                records.append(evaluate_question(service, name, run, q, result, present))
+                records.append(evaluate_question(service, name, run, q, result, present, llm))
                 if on_question:
                     on_question()
     return records, sizes
@@ -174,7 +185,9 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["answer.correct_refusal"] = _mean([1.0 if r.refused else 0.0 for r in unanswerable])
     out["answer.hallucination_rate"] = _mean([1.0 if r.hallucinated else 0.0 for r in answered])
     out["answer.citation_precision"] = sum(r.citation_hits for r in answered if r.answerable and r.scored) / cited if cited else None
-    out["answer.mc_accuracy"] = None  # needs an LLM answerer; none is configured in this build
+    chosen = [r for r in records if r.choice_correct is not None]
+    out["answer.mc_accuracy"] = _mean([1.0 if r.choice_correct else 0.0 for r in chosen])  # None: no LLM ran
+    out["answer.mc_order_consistency"] = _order_consistency(chosen)
     for stage in sorted({s for r in records for s in r.timings_ms}):
         values = [r.timings_ms[stage] for r in records if stage in r.timings_ms]
         out[f"latency.{stage}.p50_ms"] = _pct(values, 50)
@@ -183,6 +196,18 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["latency.total.p50_ms"] = _pct(totals, 50)
     out["latency.total.p95_ms"] = _pct(totals, 95)
     return out
+
+
+def _order_consistency(records: Sequence[Record]) -> float | None:
+    """Share of questions asked in several option orders (same qid) whose chosen option content never changed."""
+    groups: dict[tuple[str, str], set[str | None]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for r in records:
+        key = (r.dataset, r.qid)
+        groups.setdefault(key, set()).add(r.choice_text)
+        counts[key] = counts.get(key, 0) + 1
+    repeated = [k for k, n in counts.items() if n > 1]
+    return _mean([1.0 if len(groups[k]) == 1 and None not in groups[k] else 0.0 for k in repeated])
 
 
 def by_tag(records: Sequence[Record]) -> dict[str, dict[str, float | int | None]]:
