@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from govrag.config import Settings
 from govrag.eval.datasets import EvalQuestion, load_jsonl, load_lawqa
-from govrag.eval.retrieval import Key, RunScores, markdown_table, score_run
+from govrag.eval.retrieval import RunScores, markdown_table, score_run
+from govrag.eval.runner import present_keys
 from govrag.models import Chunk
 from govrag.retrieval.search import SearchOptions
 from govrag.service import Service
@@ -38,19 +38,8 @@ RUNS: dict[str, SearchOptions] = {
 }
 
 
-def present_keys(service: Service, questions: list[EvalQuestion]) -> set[Key]:
-    """(law title, article) pairs of the gold laws that the document store holds."""
-    titles = {g.law_title for q in questions for g in q.gold}
-    keys: set[Key] = set()
-    for doc in service.docstore.documents("law"):
-        if doc.title in titles:
-            for c in service.docstore.chunks_of(doc.source, doc.doc_id, doc.version):
-                keys.add((doc.title, str(c.attrs.get("article_num") or "")))
-    return keys
-
-
 def run_all(service: Service, name: str, questions: list[EvalQuestion], runs: dict[str, SearchOptions]) -> None:
-    present = present_keys(service, questions)
+    present = present_keys(service.docstore, questions)
     results: list[RunScores] = []
     timings: dict[str, float] = {}
     for run, options in runs.items():

@@ -140,7 +140,7 @@ def build_descriptors(
     store.ensure_schema(descriptor_schema(embedder.dim))
     stage = descriptor_stage(embedder.model_id)
     done = docstore.indexed(stage)
-    todo = [d for d in docstore.documents("law") if (d.source, d.doc_id, d.version, d.file_hash) not in done]
+    todo = [d for d in docstore.documents("law") if d.index_key not in done]
     report = IndexReport(skipped_documents=len(done))
     seen_before = {doc_id for _, doc_id, _, _ in done}
     for start in range(0, len(todo), LAWS_PER_STEP):
@@ -191,7 +191,7 @@ def build_articles(
     """
     stage = article_stage(embedder.model_id)
     done = docstore.indexed(stage)
-    todo = [d for d in docstore.documents("law") if (d.source, d.doc_id, d.version, d.file_hash) not in done]
+    todo = [d for d in docstore.documents("law") if d.index_key not in done]
     report = IndexReport(skipped_documents=len(done))
     for start in range(0, len(todo), LAWS_PER_STEP):
         step = todo[start : start + LAWS_PER_STEP]

@@ -82,6 +82,11 @@ class DocumentRecord:
     n_chunks: int
     meta: dict[str, Any]
 
+    @property
+    def index_key(self) -> tuple[str, str, str, str]:
+        """What an index stage records of a document: a changed file hash means the stage must redo it."""
+        return self.source, self.doc_id, self.version, self.file_hash
+
 
 class DocStore:
     """Documents and chunks on disk; safe to reopen, resume and re-ingest."""
@@ -136,7 +141,7 @@ class DocStore:
 
     def mark_indexed(self, stage: str, docs: Iterable[DocumentRecord]) -> None:
         """Record that an index stage (e.g. "sparse", "dense:e5") holds these documents as stored now."""
-        rows = [(stage, d.source, d.doc_id, d.version, d.file_hash) for d in docs]
+        rows = [(stage, *d.index_key) for d in docs]
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO indexed VALUES (?,?,?,?,?)", rows)

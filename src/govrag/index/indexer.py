@@ -115,7 +115,7 @@ def build_sparse(
     check_tokenizer(meta)
     store.ensure_schema(schema_for(meta))
     done = docstore.indexed(SPARSE_STAGE)
-    todo = [d for d in docstore.documents() if (d.source, d.doc_id, d.version, d.file_hash) not in done]
+    todo = [d for d in docstore.documents() if d.index_key not in done]
     report = IndexReport(skipped_documents=len(done))
     batch: list[Point] = []
     finished: list[DocumentRecord] = []
@@ -194,7 +194,7 @@ def build_dense(
     docs = [d for d in docstore.documents() if d.doc_id in wanted]
     report = IndexReport()
     for doc in docs:
-        if (doc.source, doc.doc_id, doc.version, doc.file_hash) in done:
+        if doc.index_key in done:
             report.skipped_documents += 1
             continue
         chunks = docstore.chunks_of(doc.source, doc.doc_id, doc.version)
