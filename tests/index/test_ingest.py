@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +99,32 @@ def test_neighbours_come_back_in_order(store: DocStore, egov_sample: Path, resol
     i = next(i for i, c in enumerate(chunks) if c.unit == "Mp-At_709")
     assert [chunks[i - 1].unit, chunks[i + 1].unit] == ["Mp-At_708", "Mp-At_710"]
     assert store.chunk(chunks[i].id) == chunks[i]
+
+
+def test_chunks_of_filters_by_payload_fields_and_positions(store: DocStore, egov_sample: Path, resolver: LawIdResolver) -> None:
+    ingest_laws(store, egov_sample, resolver, OPTIONS, workers=1)
+    chunks = store.chunks_of("law", "129AC0000000089")
+    (art709,) = store.chunks_of("law", "129AC0000000089", where={"provision": "本則", "article_num": "709"})
+    assert art709.unit == "Mp-At_709"
+    suppl = store.chunks_of("law", "129AC0000000089", where={"provision": "附則", "article_num": "2"})
+    assert suppl and all(c.attrs["provision"] == "附則" and c.attrs["article_num"] == "2" for c in suppl)
+    assert store.chunks_of("law", "129AC0000000089", where={"article_num": "9999"}) == []
+    assert store.chunks_of("law", "129AC0000000089", seqs=(art709.seq - 1, art709.seq + 1)) == chunks[art709.seq - 1 : art709.seq + 2]
+    assert store.chunks_of("law", "129AC0000000089", seqs=(-3, 1)) == chunks[:2]
+    with pytest.raises(ValueError, match="not a payload field"):
+        store.chunks_of("law", "129AC0000000089", where={"x') OR 1=1 --": "1"})
+
+
+def test_reads_from_many_threads_at_once(store: DocStore, egov_sample: Path, resolver: LawIdResolver) -> None:
+    """The API reads from a thread pool; each thread gets its own connection and the same answers."""
+    ingest_laws(store, egov_sample, resolver, OPTIONS, workers=1)
+    chunks = store.chunks_of("law", "129AC0000000089")
+    ids = [c.id for c in chunks[::50]]
+    expected = store.chunks_by_id(ids)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: store.chunks_by_id(ids), range(64)))
+    assert all(r == expected for r in results) and len(expected) == len(ids)
+    assert len(store._readers) > 1  # not one shared connection
 
 
 def test_api_laws_go_through_the_same_pipeline(store: DocStore, egov_sample: Path, resolver: LawIdResolver) -> None:

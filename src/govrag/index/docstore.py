@@ -11,9 +11,10 @@ all-or-nothing.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     payload TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (source, doc_id, version, seq);
+-- A cited article (「民法709条」) is read without decoding the law's other chunks.
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks (source, doc_id, version, json_extract(payload, '$.article_num'));
 CREATE TABLE IF NOT EXISTS indexed (
     stage TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -61,6 +64,7 @@ CREATE TABLE IF NOT EXISTS skipped (
 
 
 ChunkRow = tuple[str, str, str, str, int, str, str]
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def chunk_row(chunk: Chunk) -> ChunkRow:
@@ -98,9 +102,31 @@ class DocStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def close(self) -> None:
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self._db.close()
+
+    @property
+    def _read(self) -> sqlite3.Connection:
+        """This thread's own read connection for the serving paths.
+
+        One shared connection serialises every reader on its mutex; with WAL, a
+        connection per API worker thread lets lookups run side by side.
+        """
+        reader = getattr(self._local, "db", None)
+        if reader is None:
+            reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            with self._readers_lock:
+                self._readers.append(reader)
+            self._local.db = reader
+        return reader
 
     def __enter__(self) -> DocStore:
         return self
@@ -174,7 +200,7 @@ class DocStore:
             yield DocumentRecord(*row[:7], meta=json.loads(row[7]))
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        row = self._db.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
+        row = self._read.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         return Chunk.from_payload(json.loads(row[0])) if row else None
 
     def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
@@ -182,23 +208,44 @@ class DocStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self._db.execute(f"SELECT id, payload FROM chunks WHERE id IN ({marks})", list(ids))
+        rows = self._read.execute(f"SELECT id, payload FROM chunks WHERE id IN ({marks})", list(ids))
         found = {cid: payload for cid, payload in rows}
         return [Chunk.from_payload(json.loads(found[i])) for i in ids if i in found]
 
-    def chunks_of(self, source: str, doc_id: str, version: str | None = None) -> list[Chunk]:
-        """A document's chunks in order (latest version when none is given)."""
+    def chunks_of(
+        self,
+        source: str,
+        doc_id: str,
+        version: str | None = None,
+        *,
+        where: Mapping[str, str | int] | None = None,
+        seqs: tuple[int, int] | None = None,
+    ) -> list[Chunk]:
+        """A document's chunks in order (latest version when none is given).
+
+        `where` keeps chunks whose payload fields equal the given values and `seqs` an
+        inclusive range of positions; both are filtered in SQLite, so a citation lookup
+        or a neighbour view does not decode all 1,500 chunks of 民法.
+        """
+        db = self._read
         if version is None:
-            row = self._db.execute(
-                "SELECT max(version) FROM chunks WHERE source=? AND doc_id=?", (source, doc_id)
-            ).fetchone()
+            row = db.execute("SELECT max(version) FROM chunks WHERE source=? AND doc_id=?", (source, doc_id)).fetchone()
             version = row[0] if row else None
             if version is None:
                 return []
-        rows = self._db.execute(
-            "SELECT payload FROM chunks WHERE source=? AND doc_id=? AND version=? ORDER BY seq",
-            (source, doc_id, version),
-        )
+        # Named, since without ANALYZE statistics SQLite prefers chunks_doc and scans the whole law.
+        table = "chunks INDEXED BY chunks_article" if where and "article_num" in where else "chunks"
+        sql = f"SELECT payload FROM {table} WHERE source=? AND doc_id=? AND version=?"
+        args: list[object] = [source, doc_id, version]
+        if seqs is not None:
+            sql += " AND seq BETWEEN ? AND ?"
+            args += list(seqs)
+        for key, value in (where or {}).items():
+            if not _FIELD.fullmatch(key):
+                raise ValueError(f"not a payload field name: {key!r}")
+            sql += f" AND json_extract(payload, '$.{key}') = ?"
+            args.append(value)
+        rows = db.execute(sql + " ORDER BY seq", args)
         return [Chunk.from_payload(json.loads(r[0])) for r in rows]
 
     def iter_chunks(self, source: str | None = None) -> Iterator[Chunk]:

@@ -49,8 +49,14 @@ class CitationLookup:
         if citation is None or citation.law is None:
             return CitationResult(None, citation.law_name if citation else "", "")
         law, ref = citation.law, citation.ref
-        chunks = self.store.chunks_of("law", law_doc_id(law.law_id, law.law_num))
-        return CitationResult(law, citation.law_name, ref.to_kanji(), select_provision(chunks, ref))
+        return CitationResult(law, citation.law_name, ref.to_kanji(), self.provision(law_doc_id(law.law_id, law.law_num), ref))
+
+    def provision(self, doc_id: str, ref: ProvisionRef) -> list[Chunk]:
+        """The chunks of one stored law that hold the referenced 条 (and 項), read from the store by article."""
+        if ref.article is None:
+            return []
+        where = {"provision": "附則" if ref.suppl else "本則", "article_num": ref.article}
+        return select_provision(self.store.chunks_of("law", doc_id, where=where), ref)
 
 
 def select_provision(chunks: list[Chunk], ref: ProvisionRef) -> list[Chunk]:

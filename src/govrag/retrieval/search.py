@@ -25,7 +25,7 @@ from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store.base import Filters, Hit, Leg, StoreError, VectorStore
 from govrag.models import Chunk
-from govrag.retrieval.citation import CitationLookup, select_provision
+from govrag.retrieval.citation import CitationLookup
 from govrag.retrieval.router import LawRouter
 from govrag.sources.laws.cite import parse_citations
 from govrag.sources.laws.lawid import law_doc_id
@@ -137,7 +137,7 @@ class Searcher:
             if doc_id not in laws:
                 laws.append(doc_id)
             if citation.ref.article is not None:
-                found = select_provision(self.docstore.chunks_of("law", doc_id), citation.ref)
+                found = self.citations.provision(doc_id, citation.ref)
                 exact.extend(c for c in found if c not in exact)
                 if not found:
                     missing.append(f"{citation.law.title} {citation.ref.to_kanji()}")

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from govrag.sources.laws.aliases import LAW_ALIASES, expand_alias, law_name_key, merge_aliases
 from govrag.sources.laws.numbers import ProvisionRef, kanji_to_int
+
+
+@lru_cache(maxsize=8192)
+def _char_key(char: str) -> str:
+    """`law_name_key` of one character, memoised: name scans test every character of a query."""
+    return law_name_key(char)
+
 
 _ERAS = ("明治", "大正", "昭和", "平成", "令和")
 # Numerals in a law number; 元年 is year 1.
@@ -134,10 +142,10 @@ class LawDirectory:
         Longest first, so 金融商品取引法施行令 is never read as 金融商品取引法.
         Returns (where the name starts, its laws) or None.
         """
-        if end <= start or law_name_key(text[end - 1])[-1:] not in self._last_chars:
+        if end <= start or _char_key(text[end - 1])[-1:] not in self._last_chars:
             return None
         for begin in range(max(start, end - self._window), end):
-            if law_name_key(text[begin])[:1] not in self._first_chars:
+            if _char_key(text[begin])[:1] not in self._first_chars:
                 continue
             if found := self.resolve(text[begin:end]):
                 return begin, found
@@ -152,9 +160,9 @@ class LawDirectory:
         begin = 0
         while begin < len(text):
             hit = None
-            if law_name_key(text[begin])[:1] in self._first_chars:
+            if _char_key(text[begin])[:1] in self._first_chars:
                 for end in range(min(len(text), begin + self._window), begin, -1):
-                    if law_name_key(text[end - 1])[-1:] in self._last_chars and (laws := self.resolve(text[begin:end])):
+                    if _char_key(text[end - 1])[-1:] in self._last_chars and (laws := self.resolve(text[begin:end])):
                         hit = (begin, end, laws)
                         break
             if hit is None:
