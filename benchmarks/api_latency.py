@@ -133,7 +133,7 @@ def main() -> None:
         print(f"## /search latency, {args.clients} concurrent clients over loopback (k=10)\n")
         print(f"- index: {health['points']:,} BM25 points, {health['dense_points']:,} with dense vectors, "
               f"{health.get('article_points', 0):,} with article vectors, {health['descriptor_points']:,} outline "
-              f"windows (router {'on' if health['router'] else 'off'})")
+              f"windows (router: {health['router'] or 'off'})")
         print(f"- server start to first /healthz: {startup:.1f} s; one uvicorn worker on {os.cpu_count()} cores; "
               f"{len(texts)} distinct questions per pass\n")
         for mode in args.modes.split(","):

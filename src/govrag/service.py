@@ -14,10 +14,10 @@ from govrag.answer.extractive import Answer, extractive_answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import IndexMeta, StaleIndex, check_tokenizer
+from govrag.index.indexer import ARTICLE, IndexMeta, StaleIndex, check_tokenizer
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
-from govrag.index.store.base import VectorStore
+from govrag.index.store.base import VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
@@ -69,7 +69,9 @@ class Service:
             raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
         if embedder is not None:
             embedder = QueryCachedEmbedder(embedder, settings.query_cache_size, parallel=os.cpu_count() or 1)
-        router = LawRouter(self.descriptors) if embedder is not None else None
+        router = None
+        if embedder is not None:  # article descriptors route far better than outlines (retrieval/router.py)
+            router = LawRouter(self.store, using=ARTICLE) if has_vectors(self.store, ARTICLE) else LawRouter(self.descriptors)
         self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router)
 
     def close(self) -> None:
@@ -119,5 +121,5 @@ class Service:
             "dense_model": self.meta.dense_model,
             "descriptor_points": self.descriptors.count(),
             "article_points": self.store.count(with_vector="article") if self.searcher.has_articles else 0,
-            "router": self.searcher.router is not None,
+            "router": None if (router := self.searcher.router) is None else ("articles" if router.using == ARTICLE else "outlines"),
         }

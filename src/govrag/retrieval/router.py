@@ -1,9 +1,14 @@
-"""Route a question to candidate laws by its nearness to each law's outline (see index/descriptors.py).
+"""Route a question to candidate laws by the nearest descriptor vectors (see index/descriptors.py).
 
-BM25 fails on questions that do not use the statute's words; the descriptor
-vectors cover every law at a fraction of the cost of full-text vectors, so
-they pick *where* to look and BM25 (and dense vectors, where a law has them)
-ranks articles there.
+BM25 fails on questions that do not use the statute's words; descriptor vectors
+cover every law at a fraction of the cost of full-text vectors, so they pick
+*where* to look and BM25 (and dense vectors, where a law has them) ranks
+articles there. Two sources, one rule (a law scores as its best descriptor):
+
+* the per-article descriptors in the chunk index (`govrag index build --articles`),
+  when it has them: measured on 1,084 laws, they put a gold law among the first
+  10 for 0.92 of the paraphrased questions, against 0.70 for the outlines;
+* otherwise the law-outline windows in their own store (title, 編章節, 条見出し).
 """
 
 from __future__ import annotations
@@ -22,14 +27,19 @@ class Route:
 
 
 class LawRouter:
-    """Top laws for a query vector: each law scores as its best-matching outline window."""
+    """Top laws for a query vector: each law scores as its best-matching descriptor.
 
-    def __init__(self, store: VectorStore, *, windows: int = 200) -> None:
+    `using` names the vector: DENSE in the outline store, ARTICLE in the chunk index.
+    Points must carry the law's `doc_id` in their payload (both kinds do).
+    """
+
+    def __init__(self, store: VectorStore, *, using: str = DENSE, windows: int = 200) -> None:
         self.store = store
+        self.using = using
         self.windows = windows
 
     def route(self, vector: Sequence[float], laws: int = 10, filters: Filters | None = None) -> Route:
-        hits = self.store.query([Leg(DENSE, list(vector), self.windows)], limit=self.windows, filters=filters)
+        hits = self.store.query([Leg(self.using, list(vector), self.windows)], limit=self.windows, filters=filters)
         best: dict[str, float] = {}
         for hit in hits:  # best first
             doc_id = str(hit.payload.get("doc_id"))
@@ -40,4 +50,5 @@ class LawRouter:
         return Route(tuple(best), tuple(best.values()))
 
     def size(self) -> int:
-        return self.store.count()
+        """Descriptors it routes over (0: nothing to route with)."""
+        return self.store.count(with_vector=self.using)

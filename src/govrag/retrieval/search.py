@@ -5,7 +5,7 @@ from the citation parser; a query that names only a law is scoped to it. The
 rest is ranked by the store, fusing up to three legs:
 
 * BM25 over every chunk (full coverage, exact wording);
-* BM25 restricted to the laws the router picks from the outline vectors
+* BM25 restricted to the laws the router picks from the descriptor vectors
   (full coverage, for questions that do not use the statute's words);
 * dense vectors over the chunks that have them, restricted to the routed
   laws when there is a router: dense vectors exist for a chosen subset only,
@@ -23,7 +23,7 @@ from govrag.index.docstore import DocStore
 from govrag.index.embed import Embedder
 from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
-from govrag.index.store.base import Filters, Hit, Leg, StoreError, VectorStore
+from govrag.index.store.base import Filters, Hit, Leg, VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.citation import CitationLookup
 from govrag.retrieval.router import LawRouter
@@ -93,8 +93,8 @@ class Searcher:
         self.router = router if embedder is not None and router is not None and router.size() > 0 else None
         self.reranker = reranker
         self.citations = CitationLookup.from_store(docstore)
-        self.has_dense = embedder is not None and _has_vectors(store, DENSE)
-        self.has_articles = embedder is not None and _has_vectors(store, ARTICLE)
+        self.has_dense = embedder is not None and has_vectors(store, DENSE)
+        self.has_articles = embedder is not None and has_vectors(store, ARTICLE)
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
         query = query.strip()
@@ -154,6 +154,12 @@ class Searcher:
     ) -> tuple[list[Leg], list[float], tuple[str, ...]]:
         legs: list[Leg] = []
         weights: list[float] = []
+
+        def add(leg: Leg, weight: float) -> None:
+            if weight > 0:  # a leg weighted 0 cannot move the fused ranking: do not pay for it
+                legs.append(leg)
+                weights.append(weight)
+
         sparse_on = options.mode in ("hybrid", "bm25")
         dense_on = options.mode in ("hybrid", "dense") and (self.has_dense or self.has_articles)
         vector = None
@@ -175,18 +181,14 @@ class Searcher:
             sparse = self.encoder.encode_query(query)
             timings["encode_sparse"] = _ms(t)
             if sparse.indices:
-                legs.append(Leg(SPARSE, sparse, options.candidates))
-                weights.append(options.sparse_weight)
+                add(Leg(SPARSE, sparse, options.candidates), options.sparse_weight)
                 if routed:
-                    legs.append(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)))
-                    weights.append(options.route_weight)
+                    add(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)), options.route_weight)
         if dense_on and vector is not None and self.has_dense:
-            legs.append(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None))
-            weights.append(options.dense_weight)
+            add(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None), options.dense_weight)
         if dense_on and vector is not None and self.has_articles:
             # Every article has a descriptor vector, so this leg needs no routing to stay fair.
-            legs.append(Leg(ARTICLE, vector, options.candidates))
-            weights.append(options.article_weight)
+            add(Leg(ARTICLE, vector, options.candidates), options.article_weight)
         return legs, weights, routed
 
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
@@ -201,14 +203,6 @@ class Searcher:
         ranked = [SearchHit(c, 1.0, 0, "citation") for c in exact]
         ranked += [SearchHit(by_id[h.id], h.score, 0, via) for h in hits if h.id in by_id]
         return [replace(hit, rank=i + 1) for i, hit in enumerate(ranked)]
-
-
-def _has_vectors(store: VectorStore, name: str) -> bool:
-    """Whether any point has the named vector; an index built before that vector existed has none."""
-    try:
-        return store.count(with_vector=name) > 0
-    except StoreError:
-        return False
 
 
 def _law_filters(filters: Filters) -> Filters:

@@ -119,3 +119,11 @@ class VectorStore(Protocol):
 
 class StoreError(RuntimeError):
     """The store cannot do what was asked (schema mismatch, unreachable server); the message says why."""
+
+
+def has_vectors(store: VectorStore, name: str) -> bool:
+    """Whether any point has the named vector; an index built before that vector existed has none."""
+    try:
+        return store.count(with_vector=name) > 0
+    except StoreError:
+        return False
