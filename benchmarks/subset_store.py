@@ -2,7 +2,7 @@
 
     python benchmarks/subset_store.py --out data/covered [--data-dir data]
 
-Why: the per-article descriptor layer needs ~224k embeddings, many CPU-hours here,
+Why: the per-article descriptor layer needs ~216k embeddings, many CPU-hours here,
 and a partial build of the full index would be unfair: the covered laws (the eval's
 gold laws come first) would compete with uncovered distractors that the article leg
 cannot see. Every run on a store of covered laws only sees the same haystack, so

@@ -35,11 +35,14 @@ def test_outline_windows_carry_the_title_and_the_captions(store: DocStore) -> No
     assert [w.id for w in law_descriptors(store, law(store, "民法"))] == [w.id for w in windows]  # stable
 
 
-def test_article_descriptors_one_per_main_article(store: DocStore) -> None:
+def test_article_descriptors_one_per_main_article_not_deleted(store: DocStore) -> None:
     doc = law(store, "民法")
     arts = article_descriptors(store, doc)
-    main = {c.attrs["article_num"] for c in store.chunks_of("law", doc.doc_id) if c.attrs.get("provision") == "本則"}
-    assert len(arts) == len(main)
+    chunks = [c for c in store.chunks_of("law", doc.doc_id) if c.attrs.get("provision") == "本則"]
+    deleted = {c.attrs["article_num"] for c in chunks if c.body.strip() == "削除"}
+    main = {c.attrs["article_num"] for c in chunks} - deleted
+    assert len(arts) == len(main) and "155" in deleted  # 第百五十五条　削除
+    assert not any(a.text.endswith("：削除") for a in arts)
     tort = next(a for a in arts if "第七百九条（" in a.text)
     assert tort.text == "民法 第五章 不法行為 第七百九条（不法行為による損害賠償）：故意又は過失によって他人の権利又は法律上保護される利益を侵害した者は、これによって生じた損害を賠償する責任を負う"[:ARTICLE_CHARS]
     assert all(len(a.text) <= ARTICLE_CHARS for a in arts)

@@ -19,7 +19,7 @@ from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from govrag.index.indexer import ARTICLE, DENSE, IndexReport
 from govrag.index.store.base import Point, Schema, VectorStore
-from govrag.models import chunk_id, content_hash
+from govrag.models import Chunk, chunk_id, content_hash
 
 WINDOW_CHARS = 400
 #: Laws embedded and upserted per step; a crash loses at most one step (the cache keeps its vectors).
@@ -88,15 +88,20 @@ def _outline(store: DocStore, doc: DocumentRecord) -> Iterator[str]:
 ARTICLE_CHARS = 96
 
 
+def is_deleted(chunk: Chunk) -> bool:
+    """An article repealed in place (「第十七条　削除」): nothing to find it by, and 8,213 of them."""
+    return chunk.body.strip() == "削除"
+
+
 def article_descriptors(store: DocStore, doc: DocumentRecord) -> list[Descriptor]:
-    """One short text per 本則 article: law title, nearest division, 条 and 条見出し, first sentence.
+    """One short text per 本則 article (not a deleted one): law title, nearest division, 条 and 条見出し, first sentence.
 
     The per-article layer the outline windows lead to (docs/retrieval.md): cheap enough to
-    embed for all ~223k 本則 articles in a background build, precise enough to rank articles.
+    embed for all ~216k live 本則 articles in a background build, precise enough to rank articles.
     """
     out = []
     for chunk in store.chunks_of(doc.source, doc.doc_id, doc.version):
-        if chunk.attrs.get("provision") != "本則" or chunk.attrs.get("part") != 1:
+        if chunk.attrs.get("provision") != "本則" or chunk.attrs.get("part") != 1 or is_deleted(chunk):
             continue
         path = chunk.heading.replace("\u3000", " ").split(" › ")
         division = f" {path[-2]}" if len(path) > 2 else ""  # the nearest 章・節 title; the rest of the path is noise here
@@ -185,7 +190,7 @@ def build_articles(
 ) -> IndexReport:
     """Give every 本則 article's first chunk its descriptor vector (resumable per law, cached).
 
-    About 224k articles for the 2020 archive: hours on 2 CPU cores, so it is opt-in
+    About 216k articles for the 2020 archive: hours on 2 CPU cores, so it is opt-in
     (`govrag index build --articles`) and meant to run in the background; the search uses
     the vectors as soon as the index has any.
     """
