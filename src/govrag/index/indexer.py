@@ -173,6 +173,22 @@ def _encode_document(doc: DocumentRecord) -> tuple[DocumentRecord, list[Point]]:
     return doc, points
 
 
+def pending_steps(
+    docstore: DocStore, stage: str, docs: Iterable[DocumentRecord], size: int, report: IndexReport
+) -> Iterator[list[DocumentRecord]]:
+    """The documents a stage does not hold yet, `size` at a time; each step is recorded as done
+    only once the caller's work on it returns, so an interrupted build resumes at that step."""
+    done = docstore.indexed(stage)
+    docs = list(docs)
+    todo = [d for d in docs if d.index_key not in done]
+    report.skipped_documents += len(docs) - len(todo)
+    for start in range(0, len(todo), size):
+        step = todo[start : start + size]
+        yield step
+        docstore.mark_indexed(stage, step)
+        report.documents += len(step)
+
+
 def dense_stage(model_id: str) -> str:
     return f"dense:{model_id}"
 
@@ -188,22 +204,15 @@ def build_dense(
     on_batch: Callable[[int], None] | None = None,
 ) -> IndexReport:
     """Add dense vectors to the chunks of the chosen documents (cached by content hash, resumable)."""
-    stage = dense_stage(embedder.model_id)
-    done = docstore.indexed(stage)
     wanted = set(doc_ids)
-    docs = [d for d in docstore.documents() if d.doc_id in wanted]
     report = IndexReport()
-    for doc in docs:
-        if doc.index_key in done:
-            report.skipped_documents += 1
-            continue
+    docs = [d for d in docstore.documents() if d.doc_id in wanted]
+    for (doc,) in pending_steps(docstore, dense_stage(embedder.model_id), docs, 1, report):
         chunks = docstore.chunks_of(doc.source, doc.doc_id, doc.version)
         vectors = embed_with_cache(
             embedder, cache, [(c.hash, c.text) for c in chunks], batch_size=batch_size, on_batch=on_batch
         )
         store.update_vectors([(c.id, {DENSE: v.tolist()}) for c, v in zip(chunks, vectors)])
-        docstore.mark_indexed(stage, [doc])
-        report.documents += 1
         report.points += len(chunks)
     store.flush()
     return report
