@@ -230,13 +230,6 @@ def index_build_cmd(
                     outline_store.close()
                 console.print(f"outlines: {routed.documents} laws, {routed.points} windows embedded or cached, "
                               f"{routed.skipped_documents} unchanged laws skipped")
-            if articles:
-                with _progress() as progress:
-                    task = progress.add_task(f"article descriptors ({embedder.model_id}) → index", total=None)
-                    report = build_articles(docstore, store, embedder, cache,
-                                            on_batch=lambda n: progress.advance(task, n))
-                console.print(f"articles: {report.documents} laws, {report.points} articles embedded or cached, "
-                              f"{report.skipped_documents} unchanged laws skipped")
             if wanted:
                 doc_ids = _resolve_laws(docstore, wanted)
                 with _progress() as progress:
@@ -245,6 +238,13 @@ def index_build_cmd(
                                         on_batch=lambda n: progress.advance(task, n))
                 console.print(f"dense: {dense.documents} documents, {dense.points} chunks embedded or cached, "
                               f"{dense.skipped_documents} unchanged documents skipped")
+            if articles:  # last: hours for a whole archive, and an interrupted run keeps every earlier stage
+                with _progress() as progress:
+                    task = progress.add_task(f"article descriptors ({embedder.model_id}) → index", total=None)
+                    report = build_articles(docstore, store, embedder, cache,
+                                            on_batch=lambda n: progress.advance(task, n))
+                console.print(f"articles: {report.documents} laws, {report.points} articles embedded or cached, "
+                              f"{report.skipped_documents} unchanged laws skipped")
         finally:
             store.close()
 
