@@ -67,10 +67,10 @@ class Service:
             embedder = make_embedder(settings.embedder)
         if embedder is not None and meta.dense_model and embedder.model_id != meta.dense_model:
             raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
+        router = None
         if embedder is not None:
             embedder = QueryCachedEmbedder(embedder, settings.query_cache_size, parallel=os.cpu_count() or 1)
-        router = None
-        if embedder is not None:  # article descriptors route far better than outlines (retrieval/router.py)
+            # Article descriptors route far better than outlines (retrieval/router.py); outlines are the fallback.
             router = LawRouter(self.store, using=ARTICLE) if has_vectors(self.store, ARTICLE) else LawRouter(self.descriptors)
         self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router)
 
