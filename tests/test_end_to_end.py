@@ -113,7 +113,7 @@ def test_article_descriptors_rank_articles_without_statute_words(service: Servic
     firsts = [c for c in service.docstore.iter_chunks() if c.attrs.get("provision") == "本則" and c.attrs.get("part") == 1]
     main = sum(1 for c in firsts if not is_deleted(c))
     assert len(firsts) - main > 0  # 民法 has articles repealed in place (「第百五十五条　削除」…)
-    assert service.health()["article_points"] == main
+    assert service.health()["article_points"] == main and service.health()["articles"] == "complete, in use"
     question = "不注意で他人の物を壊したら弁償しなければならないか"
     vector = service.searcher.embedder.embed_query(question).tolist()  # type: ignore[union-attr]
     leg = service.store.query([Leg(ARTICLE, vector, 50)], limit=10)
@@ -122,6 +122,27 @@ def test_article_descriptors_rank_articles_without_statute_words(service: Servic
     # 民法 has no full-text vectors here, so 民法 hits in dense mode come from the article leg.
     dense = service.search(question, SearchOptions(k=10, mode="dense"))
     assert any(h.chunk.doc_title == "民法" for h in dense.hits)
+
+
+def test_a_partial_article_layer_is_not_used(settings: Settings, tmp_path: Path) -> None:
+    """While `index build --articles` is still running (a server store can be searched meanwhile), the
+    covered laws would outrank the rest: search keeps to the outline router until every law is done."""
+    import shutil
+    import sqlite3
+
+    copy = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(settings.data_dir, copy.data_dir)
+    with sqlite3.connect(copy.chunk_db) as db:
+        db.execute("DELETE FROM indexed WHERE stage LIKE 'articles:%' AND doc_id = '129AC0000000089'")  # 民法 not done
+    partial = Service(copy)
+    try:
+        health = partial.health()
+        assert health["articles"].startswith("partial: 4 of 5 laws") and health["router"] == "outlines"
+        assert not partial.searcher.has_articles and health["article_points"] > 0
+        result = partial.search("不注意で他人の物を壊したら弁償しなければならないか", SearchOptions(k=10, mode="dense"))
+        assert all(h.chunk.doc_title == "日本国憲法" for h in result.hits)  # only the full-text subset is left
+    finally:
+        partial.close()
 
 
 def test_hybrid_and_filters(service: Service) -> None:
@@ -206,6 +227,7 @@ def test_an_index_from_another_tokenizer_is_refused(settings: Settings, tmp_path
     rebuilt_service = Service(copy)  # rebuilt without --articles: routing falls back to the law outlines
     try:
         assert rebuilt_service.health()["router"] == "outlines"
+        assert rebuilt_service.health()["articles"] == "none"
     finally:
         rebuilt_service.close()
 

@@ -280,7 +280,7 @@ def index_status_cmd(data_dir: DataDir = None) -> None:
         table.add_row("store", service.settings.store_url or str(service.settings.index_dir / "qdrant"))
         table.add_row("points (BM25)", f"{health['points']:,}")
         table.add_row("points with dense vectors", f"{health['dense_points']:,}")
-        table.add_row("articles with descriptor vectors", f"{health['article_points']:,}")
+        table.add_row("articles with descriptor vectors", f"{health['article_points']:,} ({health['articles']})")
         table.add_row("law-outline windows", f"{health['descriptor_points']:,}")
         table.add_row("router", str(health["router"] or "off (no embedder)"))
         table.add_row("dense model", str(health["dense_model"]))

@@ -13,6 +13,7 @@ from functools import cached_property
 from govrag.answer.extractive import Answer, extractive_answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
+from govrag.index.descriptors import article_coverage
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
 from govrag.index.indexer import ARTICLE, IndexMeta, StaleIndex, check_tokenizer
 from govrag.index.sparse import Bm25Encoder
@@ -67,12 +68,16 @@ class Service:
             embedder = make_embedder(settings.embedder)
         if embedder is not None and meta.dense_model and embedder.model_id != meta.dense_model:
             raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
+        #: (laws with article descriptor vectors, laws): the layer is used only when it covers them all.
+        self.article_coverage = article_coverage(self.docstore, meta.dense_model) if meta.dense_model else (0, 0)
+        done, laws = self.article_coverage
+        use_articles = laws > 0 and done == laws and has_vectors(self.store, ARTICLE)
         router = None
         if embedder is not None:
             embedder = QueryCachedEmbedder(embedder, settings.query_cache_size, parallel=os.cpu_count() or 1)
             # Article descriptors route far better than outlines (retrieval/router.py); outlines are the fallback.
-            router = LawRouter(self.store, using=ARTICLE) if has_vectors(self.store, ARTICLE) else LawRouter(self.descriptors)
-        self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router)
+            router = LawRouter(self.store, using=ARTICLE) if use_articles else LawRouter(self.descriptors)
+        self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router, use_articles=use_articles)
 
     def close(self) -> None:
         self.store.close()
@@ -120,6 +125,17 @@ class Service:
             "dense_points": self.store.count(with_vector="dense") if self.meta.dense_model else 0,
             "dense_model": self.meta.dense_model,
             "descriptor_points": self.descriptors.count(),
-            "article_points": self.store.count(with_vector="article") if self.searcher.has_articles else 0,
+            "article_points": self.store.count(with_vector=ARTICLE) if self.meta.dense_model else 0,
+            "articles": _article_layer(*self.article_coverage, used=self.searcher.has_articles),
             "router": None if (router := self.searcher.router) is None else ("articles" if router.using == ARTICLE else "outlines"),
         }
+
+
+def _article_layer(done: int, laws: int, *, used: bool) -> str:
+    if used:
+        return "complete, in use"
+    if done == 0:
+        return "none"
+    if done == laws:
+        return "complete, not used: no query embedder"
+    return f"partial: {done:,} of {laws:,} laws (`govrag index build --articles` resumes); not used until complete"

@@ -174,6 +174,16 @@ def article_stage(model_id: str) -> str:
     return f"articles:{model_id}"
 
 
+def article_coverage(docstore: DocStore, model_id: str) -> tuple[int, int]:
+    """(laws whose articles have descriptor vectors, laws in the store).
+
+    A partial layer would favour the laws it covers, so search uses it only when complete.
+    """
+    done = docstore.indexed(article_stage(model_id))
+    laws = [d.index_key for d in docstore.documents("law")]
+    return sum(1 for key in laws if key in done), len(laws)
+
+
 def build_articles(
     docstore: DocStore,
     store: VectorStore,

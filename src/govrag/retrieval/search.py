@@ -86,6 +86,7 @@ class Searcher:
         *,
         router: LawRouter | None = None,
         reranker: Reranker | None = None,
+        use_articles: bool = True,
     ) -> None:
         self.docstore = docstore
         self.store = store
@@ -95,7 +96,7 @@ class Searcher:
         self.reranker = reranker
         self.citations = CitationLookup.from_store(docstore)
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
-        self.has_articles = embedder is not None and has_vectors(store, ARTICLE)
+        self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
         query = query.strip()
