@@ -17,7 +17,7 @@ from govrag.answer.extractive import Answer
 from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
-from govrag.eval.retrieval import Key, article_key
+from govrag.eval.retrieval import Key, article_key, gold_keys
 from govrag.eval.suite import Suite
 from govrag.index.docstore import DocStore
 from govrag.retrieval.search import SearchResult
@@ -82,7 +82,7 @@ def evaluate_question(
     """Score one search (and the answer made from its top hits) against the question's gold."""
     ranked = dedupe(article_key(h.chunk) for h in result.hits)
     gold = [(g.law_title, g.article_num) for g in q.gold if g.article_num]
-    in_index = {k for k in gold if k in present}
+    in_index = gold_keys(q, present)
     laws = dedupe(k[0] for k in ranked)  # type: ignore[index]
     answer = service.answer(replace(result, hits=result.hits[:QUOTES]))
     invalid, unsupported = check_citations(answer, service.docstore)
