@@ -1,7 +1,7 @@
 """Benchmark: retrieval quality on lawqa_jp (dev) and on govrag's paraphrased questions.
 
     python benchmarks/retrieval_quality.py [--data-dir DIR] [--lawqa PATH] [--paraphrased PATH]
-        [--route-laws N ...] [--article-weights W ...] [--route-weights W ...]
+        [--route-laws N ...] [--article-weights W ...] [--route-weights W ...] [--routed-article-weights W ...]
 
 Needs the full index in DIR (BM25 for all laws, the law-outline router, dense
 vectors for the lawqa_jp laws): `python benchmarks/index_sparse.py`, then
@@ -116,6 +116,8 @@ def main() -> None:
     parser.add_argument("--route-laws", type=int, nargs="*", default=[], help="also try these router widths")
     parser.add_argument("--article-weights", type=float, nargs="*", default=[], help="also try these article-leg weights")
     parser.add_argument("--route-weights", type=float, nargs="*", default=[], help="also try these routed-BM25 weights")
+    parser.add_argument("--routed-article-weights", type=float, nargs="*", default=[],
+                        help="also try an article leg confined to the routed laws, at these weights")
     args = parser.parse_args()
     service = Service(Settings(data_dir=args.data_dir))
     try:
@@ -135,6 +137,8 @@ def main() -> None:
             all_runs[f"hybrid, article leg ×{weight:g}"] = replace(RUNS["hybrid"], article_weight=weight)
         for weight in args.route_weights:
             all_runs[f"hybrid, routed BM25 ×{weight:g}"] = replace(RUNS["hybrid"], route_weight=weight)
+        for weight in args.routed_article_weights:
+            all_runs[f"hybrid + routed article leg ×{weight:g}"] = replace(RUNS["hybrid"], routed_article_weight=weight)
         lawqa = load_lawqa(args.lawqa)
         run_all(service, f"lawqa_jp {args.lawqa.name} (query = 問題文 + 選択肢)", lawqa, all_runs)
         paraphrased = load_jsonl(args.paraphrased)

@@ -124,6 +124,17 @@ def test_article_descriptors_rank_articles_without_statute_words(service: Servic
     assert any(h.chunk.doc_title == "民法" for h in dense.hits)
 
 
+def test_the_routed_article_leg_keeps_to_the_routed_laws(service: Service) -> None:
+    """The optional article leg confined to the routed laws (off by default; docs/benchmarks.md): alone,
+    it ranks only articles of the laws the router picked, and finds 民法第七百九条 for the paraphrase."""
+    only = SearchOptions(k=10, sparse_weight=0, route_weight=0, dense_weight=0, article_weight=0, route_laws=2)
+    assert service.search("不注意で他人の物を壊したら弁償しなければならないか", only).hits == []  # every leg off
+    result = service.search("不注意で他人の物を壊したら弁償しなければならないか", replace(only, routed_article_weight=1))
+    assert len(result.routed_to) == 2 and result.hits
+    assert {h.chunk.doc_id for h in result.hits} <= set(result.routed_to)
+    assert "民法 第七百九条" in labels(result)
+
+
 def test_a_partial_article_layer_is_not_used(settings: Settings, tmp_path: Path) -> None:
     """While `index build --articles` is still running (a server store can be searched meanwhile), the
     covered laws would outrank the rest: search keeps to the outline router until every law is done."""

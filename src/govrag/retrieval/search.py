@@ -51,6 +51,8 @@ class SearchOptions:
     route_weight: float = 1.0
     #: Weight of the per-article descriptor leg (used when the index has those vectors).
     article_weight: float = 1.0
+    #: Weight of the article descriptor leg restricted to the routed laws (0: off).
+    routed_article_weight: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,8 @@ class Searcher:
         if dense_on and vector is not None and self.has_articles:
             # Every article has a descriptor vector, so this leg needs no routing to stay fair.
             add(Leg(ARTICLE, vector, options.candidates), options.article_weight)
+            if routed:  # off by default: more paraphrased hits, fewer lawqa_jp ones (docs/benchmarks.md)
+                add(Leg(ARTICLE, vector, options.candidates, Filters(doc_id=routed)), options.routed_article_weight)
         return legs, weights, routed
 
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
