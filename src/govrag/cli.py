@@ -87,7 +87,7 @@ def ingest_run_cmd(
     """Run every source named in a job file."""
     settings = _settings(data_dir)
     try:
-        spec = load_job(job)
+        spec = load_job(job, settings.shared_data)
     except JobError as exc:
         _fail(str(exc))
     console.print(f"[bold]job[/] {spec.name}")

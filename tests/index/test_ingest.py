@@ -151,11 +151,16 @@ def test_api_laws_go_through_the_same_pipeline(store: DocStore, egov_sample: Pat
 
 
 def test_job_files(tmp_path: Path, shared_data: Path) -> None:
-    job = load_job(Path(__file__).resolve().parents[2] / "ingest" / "laws-sample.toml")
+    sample = Path(__file__).resolve().parents[2] / "ingest" / "laws-sample.toml"
+    job = load_job(sample, shared_data)
     assert job.name == "laws-sample"
     (spec,) = job.laws
-    assert spec.path == (shared_data / "egov" / "sample").resolve()
+    assert spec.path == (shared_data / "egov" / "sample").resolve() and spec.path.is_dir()
+    assert spec.law_ids == (shared_data / "egov").resolve()
     assert spec.version == "2020-11-18"
+    assert load_job(sample, tmp_path).laws[0].path == tmp_path / "egov" / "sample"  # wherever the bundle is
+    with pytest.raises(JobError, match="GOVRAG_SHARED_DATA"):
+        load_job(sample, None)
     bad = tmp_path / "bad.toml"
     bad.write_text("name = 'x'\n", encoding="utf-8")
     with pytest.raises(JobError, match="names no sources"):

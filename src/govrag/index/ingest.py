@@ -38,15 +38,27 @@ class Job:
     laws: tuple[LawSourceSpec, ...] = field(default_factory=tuple)
 
 
-def load_job(path: Path) -> Job:
-    """Read a job TOML; relative paths are relative to the job file."""
+SHARED = "{shared_data}"
+
+
+def load_job(path: Path, shared_data: Path | None = None) -> Job:
+    """Read a job TOML. A path starting with `{shared_data}` is under the real-data bundle
+    (`GOVRAG_SHARED_DATA`, else ../shared/data beside the checkout); other relative paths are
+    relative to the job file."""
     if not path.is_file():
         raise JobError(f"{path}: no such job file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise JobError(f"{path}: invalid TOML ({exc})") from None
-    base = path.parent
+
+    def resolve(value: str) -> Path:
+        if not value.startswith(SHARED):
+            return (path.parent / value).resolve()
+        if shared_data is None:
+            raise JobError(f"{path}: {value!r} needs the real-data bundle; set GOVRAG_SHARED_DATA")
+        return (shared_data / value[len(SHARED):].lstrip("/")).resolve()
+
     laws = []
     for i, spec in enumerate(raw.get("laws", [])):
         if "path" not in spec:
@@ -54,9 +66,9 @@ def load_job(path: Path) -> Job:
         law_ids = spec.get("law_ids")
         laws.append(
             LawSourceSpec(
-                path=(base / spec["path"]).resolve(),
+                path=resolve(str(spec["path"])),
                 version=str(spec.get("version", "")),
-                law_ids=(base / law_ids).resolve() if law_ids else None,
+                law_ids=resolve(str(law_ids)) if law_ids else None,
             )
         )
     if not laws:
