@@ -197,7 +197,7 @@ def build_articles(
 
     About 216k articles for the 2020 archive: hours on 2 CPU cores, so it is opt-in
     (`govrag index build --articles`) and meant to run in the background; the search uses
-    the vectors as soon as the index has any.
+    the vectors once every law has them (`article_coverage`).
     """
     report = IndexReport()
     for step in pending_steps(docstore, article_stage(embedder.model_id), docstore.documents("law"), LAWS_PER_STEP, report):

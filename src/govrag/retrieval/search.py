@@ -2,7 +2,7 @@
 
 A query that names a provision (「民法709条」) gets that provision at rank 1
 from the citation parser; a query that names only a law is scoped to it. The
-rest is ranked by the store, fusing up to four legs:
+rest is ranked by the store, fusing up to five legs:
 
 * BM25 over every chunk (full coverage, exact wording);
 * BM25 restricted to the laws the router picks from the descriptor vectors
@@ -10,7 +10,8 @@ rest is ranked by the store, fusing up to four legs:
 * dense vectors over the chunks that have them, restricted to the routed
   laws when there is a router: dense vectors exist for a chosen subset only,
   and an unrestricted dense leg would rank that subset first for any question;
-* per-article descriptor vectors over every article, when the index has them.
+* per-article descriptor vectors over every article, when the index has them;
+* optionally (off by default) the same vectors restricted to the routed laws.
 """
 
 from __future__ import annotations
