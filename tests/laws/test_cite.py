@@ -284,11 +284,22 @@ def test_same_law_without_context(directory: LawDirectory) -> None:
 
 def test_not_citations(directory: LawDirectory) -> None:
     assert parse_citations("一条の光が差す", directory) == []
-    assert parse_citations("民法第〇条", directory) == []
+    assert parse_citations("第〇条", directory) == []  # a template's placeholder, no law named
     assert parse_citations("第2項", directory) == []  # no article to attach to
     # 第三条の一部 is article 3, not 3_1.
     (amend,) = parse_citations("民法第三条の一部を改正する", directory)
     assert amend.ref == ProvisionRef("3")
+
+
+def test_impossible_numbers_are_cited_provisions_that_cannot_exist(directory: LawDirectory) -> None:
+    """民法第〇条 or 民法第1000000000000条 names a law and a provision no law has: a premise to report
+    (ref None, the provision as written), not a non-citation that leaves the query to be answered
+    from whatever 民法 article matches."""
+    for text, written in (("民法第〇条", "第〇条"), ("民法第1000000000000条", "第1000000000000条"),
+                          ("民法第709条第100000項", "第709条第100000項")):
+        (citation,) = parse_citations(text, directory)
+        assert citation.law is not None and citation.law.title == "民法"
+        assert citation.ref is None and citation.provision_text == written
 
 
 def test_law_title_containing_article_numbers(directory: LawDirectory) -> None:

@@ -36,6 +36,7 @@ class Answer:
     evidence: float
     mode: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def extractive_answer(
@@ -54,26 +55,42 @@ def extractive_answer(
     cited = any(h.via == "citation" for h in top)
     evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
     citations = [_cite(i + 1, h) for i, h in enumerate(top)]
-    # A question about a provision or a law that does not exist gets no answer from its neighbours.
-    premise_fails = bool(result.missing) or (bool(result.unknown_laws) and not result.scoped_to)
+    # The one rule for absent premises: a question about a provision or a law the store does not hold
+    # is told so, and is never answered from another law. Only when it also cites a stored law (a hard
+    # scope: every hit is from that law) is that law quoted, with the absent ones named beside it.
+    absent_law = bool(result.unknown_laws or result.not_stored)
+    premise_fails = bool(result.missing) or (absent_law and not result.scoped_to)
     sufficient = bool(top) and (cited or (evidence >= min_coverage and not premise_fails))
     if sufficient:
         lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
         if result.missing:
             lines.append(f"なお、{'、'.join(result.missing)} は資料の法令にありません。")
+        lines += _absent_law_lines(result, prefix="なお、")
     else:
         lines = [NO_EVIDENCE]
         if result.missing:
             lines.append(f"{'、'.join(result.missing)} は資料の法令にありません（条番号・法令名をご確認ください）。")
-        if result.unknown_laws:
-            names = "、".join(f"「{n}」" for n in result.unknown_laws)
-            lines.append(f"{names}という名前の法令は資料（収録法令）に見当たりません。廃止・改称された法令か、"
-                         "通称であれば正式名称でお尋ねください。")
+        lines += _absent_law_lines(result)
         if citations:
-            lines.append("参考（関連する可能性のある資料）:")
+            lines.append("参考（関連する可能性のある資料。質問の法令そのものではありません）:" if premise_fails
+                         else "参考（関連する可能性のある資料）:")
             lines += [f"[{c.n}] {c.label}" for c in citations]
-    return Answer(result.query, "\n".join(lines), sufficient, citations, round(evidence, 3), timings_ms=result.timings_ms)
+    return Answer(result.query, "\n".join(lines), sufficient, citations, round(evidence, 3),
+                  timings_ms=result.timings_ms, warnings=result.warnings)
+
+
+def _absent_law_lines(result: SearchResult, prefix: str = "") -> list[str]:
+    lines = []
+    if result.not_stored:
+        names = "、".join(result.not_stored)
+        lines.append(f"{prefix}{names}は、このデータに収録されていない法令です（収録法令の一覧にはありますが、"
+                     "本文がありません）。e-Gov法令検索で原文をご確認ください。")
+    if result.unknown_laws:
+        names = "、".join(f"「{n}」" for n in result.unknown_laws)
+        lines.append(f"{prefix}{names}という名前の法令は資料（収録法令）に見当たりません。廃止・改称された法令か、"
+                     "通称であれば正式名称でお尋ねください。")
+    return lines
 
 
 def _cite(n: int, hit: SearchHit) -> AnswerCitation:

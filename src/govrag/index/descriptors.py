@@ -17,8 +17,8 @@ from typing import Any
 
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
-from govrag.index.indexer import ARTICLE, DENSE, IndexReport, pending_steps
-from govrag.index.store.base import Point, Schema, VectorStore
+from govrag.index.indexer import ARTICLE, DENSE, IndexReport, article_stage, pending_steps
+from govrag.index.store.base import Filters, Point, Schema, VectorStore
 from govrag.models import Chunk, chunk_id, content_hash
 
 WINDOW_CHARS = 400
@@ -162,16 +162,27 @@ def build_descriptors(
     return report
 
 
+def repair_descriptors(docstore: DocStore, store: VectorStore, model_id: str) -> list[str]:
+    """Laws marked done whose outline windows the store lost (a cut or damaged shard): forget their
+    marks so the next `build_descriptors` embeds them again (from the cache). One count per law,
+    only when there are fewer windows than laws."""
+    stage = descriptor_stage(model_id)
+    done = docstore.indexed(stage)
+    laws = [d for d in docstore.documents("law") if d.index_key in done]
+    if store.count() >= len(laws):
+        return []
+    lost = [d for d in laws if store.count(Filters(doc_id=(d.doc_id,))) == 0]
+    for doc in lost:
+        docstore.forget_indexed(doc, (stage,))
+    return [d.doc_id for d in lost]
+
+
 def _stale_windows(docs: Sequence[DocumentRecord], pairs: Sequence[tuple[DocumentRecord, Descriptor]]) -> list[str]:
     """Ids of windows a law no longer has (its new outline is shorter than an earlier version's)."""
     count: dict[str, int] = {}
     for doc, _ in pairs:
         count[doc.doc_id] = count.get(doc.doc_id, 0) + 1
     return [chunk_id("descriptor", doc.doc_id, "any", f"w{i}") for doc in docs for i in range(count.get(doc.doc_id, 0), MAX_WINDOWS)]
-
-
-def article_stage(model_id: str) -> str:
-    return f"articles:{model_id}"
 
 
 def article_coverage(docstore: DocStore, model_id: str) -> tuple[int, int]:

@@ -10,15 +10,18 @@ all-or-nothing.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from govrag.index.integrity import DataError, Problem, check_sqlite_file, quick_check, reingest
 from govrag.models import Chunk
 
 _SCHEMA = """
@@ -54,6 +57,14 @@ CREATE TABLE IF NOT EXISTS indexed (
     file_hash TEXT NOT NULL,
     PRIMARY KEY (stage, source, doc_id, version)
 );
+-- Laws a source or its LawId tables name, stored or not: a question about one outside the store is told so.
+CREATE TABLE IF NOT EXISTS catalog (
+    source TEXT NOT NULL,
+    law_num TEXT NOT NULL,
+    title TEXT NOT NULL,
+    law_id TEXT,
+    PRIMARY KEY (source, law_num, title)
+);
 CREATE TABLE IF NOT EXISTS skipped (
     source TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -64,6 +75,34 @@ CREATE TABLE IF NOT EXISTS skipped (
 
 
 ChunkRow = tuple[str, str, str, str, int, str, str]
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _reading(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """SQLite's own errors on a read (a damaged page) become a `DataError` that names the file."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            result = method(*args, **kwargs)
+            if inspect.isgenerator(result):
+                return _guarded(result, args[0])  # type: ignore[arg-type,return-value]
+            return result
+        except sqlite3.DatabaseError as exc:
+            store: DocStore = args[0]  # type: ignore[assignment]
+            raise DataError(Problem("docstore", str(store.path), f"cannot be read ({exc})", reingest(store.path),
+                                    fatal=True)) from None
+
+    return wrapper
+
+
+def _guarded(rows: Iterator[_T], store: DocStore) -> Iterator[_T]:
+    try:
+        yield from rows
+    except sqlite3.DatabaseError as exc:
+        raise DataError(Problem("docstore", str(store.path), f"cannot be read ({exc})", reingest(store.path),
+                                fatal=True)) from None
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -92,16 +131,40 @@ class DocumentRecord:
         return self.source, self.doc_id, self.version, self.file_hash
 
 
-class DocStore:
-    """Documents and chunks on disk; safe to reopen, resume and re-ingest."""
+_TABLES = frozenset({"documents", "chunks", "indexed", "skipped"})  # catalog: added later, optional
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+class DocStore:
+    """Documents and chunks on disk; safe to reopen, resume and re-ingest.
+
+    Only an ingest creates a store (`create=True`, the default). Everything that
+    reads one passes `create=False`: a missing, emptied or overwritten file is then
+    a `DataError` that names the file and the repair, never a fresh empty store
+    that answers "no results".
+    """
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        if path.exists() and not (create and path.stat().st_size == 0):  # an ingest may refill an emptied file
+            problem = check_sqlite_file(path, "docstore", reingest(path))
+            if problem is not None:
+                raise DataError(problem)
+        elif not create and not path.exists():
+            raise DataError(Problem("docstore", str(path), "does not exist", "`govrag ingest run <job>`", fatal=True))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if create:
+                self._db.executescript(_SCHEMA)
+            else:
+                found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if not _TABLES <= found:
+                    raise DataError(Problem("docstore", str(path), f"lacks the tables {sorted(_TABLES - found)}",
+                                            reingest(path), fatal=True))
+        except sqlite3.DatabaseError as exc:
+            raise DataError(Problem("docstore", str(path), f"is damaged ({exc})", reingest(path), fatal=True)) from None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -165,6 +228,15 @@ class DocStore:
             db.execute("ROLLBACK")
             raise
 
+    def add_catalog(self, source: str, rows: Iterable[tuple[str, str, str | None]]) -> None:
+        """Record (law_num, title, law_id) of documents a source names; known ones keep a known id."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT INTO catalog VALUES (?,?,?,?) ON CONFLICT(source, law_num, title) DO UPDATE SET law_id=coalesce(excluded.law_id, law_id)",
+                [(source, num, title, law_id) for num, title, law_id in rows if num and title],
+            )
+
     def mark_indexed(self, stage: str, docs: Iterable[DocumentRecord]) -> None:
         """Record that an index stage (e.g. "sparse", "dense:e5") holds these documents as stored now."""
         rows = [(stage, *d.index_key) for d in docs]
@@ -172,6 +244,14 @@ class DocStore:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO indexed VALUES (?,?,?,?,?)", rows)
 
+    def forget_indexed(self, doc: DocumentRecord, stages: Sequence[str]) -> None:
+        """Forget that the given stages hold one document, so the next build redoes it there."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM indexed WHERE stage=? AND source=? AND doc_id=? AND version=?",
+                                 [(stage, doc.source, doc.doc_id, doc.version) for stage in stages])
+
+    @_reading
     def indexed(self, stage: str) -> set[tuple[str, str, str, str]]:
         """(source, doc_id, version, file_hash) of documents a stage already holds: what a resumed build skips."""
         rows = self._db.execute("SELECT source, doc_id, version, file_hash FROM indexed WHERE stage=?", (stage,))
@@ -186,23 +266,64 @@ class DocStore:
             else:
                 self._db.execute("DELETE FROM indexed WHERE stage=?", (stage,))
 
+    # -- checking --------------------------------------------------------
+    def quick_check(self) -> Problem | None:
+        """SQLite's structural check of the file (`PRAGMA quick_check`): None when whole."""
+        return quick_check(self._db, self.path, "docstore", reingest(self.path))
+
+    def damaged_rows(self) -> list[str]:
+        """Ids of chunks (and names of documents) whose stored JSON no longer decodes: a full read, for `doctor`."""
+        bad: list[str] = []
+        try:
+            for cid, payload in self._db.execute("SELECT id, payload FROM chunks"):
+                try:
+                    Chunk.from_payload(json.loads(payload))
+                except (ValueError, KeyError, TypeError):
+                    bad.append(str(cid))
+            for row in self._db.execute("SELECT * FROM documents"):
+                try:
+                    DocumentRecord(*row[:7], meta=json.loads(row[7]))
+                except (ValueError, TypeError):
+                    bad.append(f"document {row[0]}/{row[1]}")
+        except sqlite3.DatabaseError as exc:
+            bad.append(f"unreadable pages ({exc})")
+        return bad
+
+    def _decode(self, payload: str) -> Chunk:
+        try:
+            return Chunk.from_payload(json.loads(payload))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(Problem("docstore", str(self.path), f"holds a damaged chunk row ({type(exc).__name__})",
+                                    reingest(self.path))) from None
+
+    def _document(self, row: Sequence[Any]) -> DocumentRecord:
+        try:
+            return DocumentRecord(*row[:7], meta=json.loads(row[7]))
+        except (ValueError, TypeError) as exc:
+            raise DataError(Problem("docstore", str(self.path), f"holds a damaged document row ({type(exc).__name__})",
+                                    reingest(self.path))) from None
+
     # -- reading ---------------------------------------------------------
+    @_reading
     def done_files(self, source: str) -> set[tuple[str, str]]:
         """(file name, file hash) pairs already ingested: what a resumed run may skip."""
         rows = self._db.execute("SELECT name, file_hash FROM documents WHERE source=?", (source,))
         return {(name, h) for name, h in rows}
 
+    @_reading
     def documents(self, source: str | None = None) -> Iterator[DocumentRecord]:
         sql, args = "SELECT * FROM documents", ()
         if source:
             sql, args = sql + " WHERE source=?", (source,)
         for row in self._db.execute(sql + " ORDER BY source, doc_id, version", args):
-            yield DocumentRecord(*row[:7], meta=json.loads(row[7]))
+            yield self._document(row)
 
+    @_reading
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self._read.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
-        return Chunk.from_payload(json.loads(row[0])) if row else None
+        return self._decode(row[0]) if row else None
 
+    @_reading
     def chunks_by_id(self, ids: Sequence[str]) -> list[Chunk]:
         """Chunks in the order of `ids`; unknown ids are left out."""
         if not ids:
@@ -210,8 +331,9 @@ class DocStore:
         marks = ",".join("?" * len(ids))
         rows = self._read.execute(f"SELECT id, payload FROM chunks WHERE id IN ({marks})", list(ids))
         found = {cid: payload for cid, payload in rows}
-        return [Chunk.from_payload(json.loads(found[i])) for i in ids if i in found]
+        return [self._decode(found[i]) for i in ids if i in found]
 
+    @_reading
     def chunks_of(
         self,
         source: str,
@@ -246,21 +368,33 @@ class DocStore:
             sql += f" AND json_extract(payload, '$.{key}') = ?"
             args.append(value)
         rows = db.execute(sql + " ORDER BY seq", args)
-        return [Chunk.from_payload(json.loads(r[0])) for r in rows]
+        return [self._decode(r[0]) for r in rows]
 
+    @_reading
     def iter_chunks(self, source: str | None = None) -> Iterator[Chunk]:
         sql, args = "SELECT payload FROM chunks", ()
         if source:
             sql, args = sql + " WHERE source=?", (source,)
         for (payload,) in self._db.execute(sql + " ORDER BY source, doc_id, version, seq", args):
-            yield Chunk.from_payload(json.loads(payload))
+            yield self._decode(payload)
 
+    @_reading
+    def catalog(self, source: str) -> list[tuple[str, str, str | None]]:
+        """(law_num, title, law_id) of every document the source's listings name (see `add_catalog`)."""
+        try:
+            rows = self._read.execute("SELECT law_num, title, law_id FROM catalog WHERE source=?", (source,))
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+        except sqlite3.OperationalError:  # a store written before the catalog existed
+            return []
+
+    @_reading
     def skipped(self, source: str | None = None) -> list[tuple[str, str, str]]:
         sql, args = "SELECT source, name, reason FROM skipped", ()
         if source:
             sql, args = sql + " WHERE source=?", (source,)
         return list(self._db.execute(sql + " ORDER BY source, name", args))
 
+    @_reading
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for source, n in self._db.execute("SELECT source, count(*) FROM documents GROUP BY source"):

@@ -19,8 +19,9 @@ from typing import Any
 
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
+from govrag.index.integrity import Problem, load_json_record
 from govrag.index.sparse import TOKENIZER_VERSION, Bm25Encoder
-from govrag.index.store.base import Point, Schema, VectorStore
+from govrag.index.store.base import Filters, Point, Schema, VectorStore
 from govrag.models import Chunk
 
 SPARSE = "bm25"
@@ -42,12 +43,30 @@ class IndexMeta:
     dense_dim: int | None = None
     tokenizer: str | None = None  # TOKENIZER_VERSION at build time; None: built before versions were kept
 
+    def __post_init__(self) -> None:
+        for name in ("bm25_k1", "bm25_b", "bm25_avg_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        for name in ("dense_model", "tokenizer"):
+            if not isinstance(getattr(self, name), (str, type(None))):
+                raise ValueError(f"{name} must be a string or null")
+        if self.dense_dim is not None and (isinstance(self.dense_dim, bool) or not isinstance(self.dense_dim, int)):
+            raise ValueError("dense_dim must be an integer or null")
+
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        """Write-then-rename: a build killed mid-write never leaves half a meta.json."""
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> IndexMeta | None:
-        return cls(**json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+        """None when there is no index yet; a `DataError` naming the file when it is damaged."""
+        if not path.is_file():
+            return None
+        meta: IndexMeta = load_json_record(path, cls, "index", "`govrag index build --rebuild` (embeddings come from the cache)")
+        return meta
 
 
 @dataclass
@@ -193,6 +212,11 @@ def dense_stage(model_id: str) -> str:
     return f"dense:{model_id}"
 
 
+def article_stage(model_id: str) -> str:
+    """Per-article descriptor vectors (index/descriptors.py) live on the main index's points."""
+    return f"articles:{model_id}"
+
+
 def build_dense(
     docstore: DocStore,
     store: VectorStore,
@@ -216,3 +240,72 @@ def build_dense(
         report.points += len(chunks)
     store.flush()
     return report
+
+
+# ---- integrity: what the index should hold, and its repair -----------------------------------------
+
+BUILD = "`govrag index build`"
+
+
+def verify_index(docstore: DocStore, store: VectorStore, meta: IndexMeta, where: Path | str) -> list[Problem]:
+    """Compare the index with what its build recorded: documents indexed, points written, dense vectors.
+
+    Cheap (two counts per stage), so the service runs it at start-up. An index with no point at all,
+    or none of the stored documents, is fatal: it could only answer "no results".
+    """
+    docs = list(docstore.documents())
+    if not docs:
+        return [Problem("docstore", str(docstore.path), "holds no documents", "`govrag ingest run <job>`", fatal=True)]
+    done = docstore.indexed(SPARSE_STAGE)
+    indexed = [d for d in docs if d.index_key in done]
+    expected = sum(d.n_chunks for d in indexed)
+    points = store.count()
+    problems: list[Problem] = []
+    if not indexed or points == 0:
+        return [Problem("index", str(where), f"holds {points:,} points for {len(indexed):,} of {len(docs):,} stored "
+                        "documents (a build that never finished)", BUILD, fatal=True)]
+    if len(indexed) < len(docs):
+        problems.append(Problem("index", str(where), f"covers {len(indexed):,} of {len(docs):,} stored documents "
+                                "(an interrupted build, or documents ingested since)", f"{BUILD} (resumes)"))
+    if points < expected:
+        problems.append(Problem("index", str(where), f"holds {points:,} of the {expected:,} points its build wrote "
+                                "(damaged or cut files)", f"{BUILD} (re-indexes what is missing; no --rebuild needed)"))
+    if meta.dense_model:
+        dense_done = docstore.indexed(dense_stage(meta.dense_model))
+        wanted = sum(d.n_chunks for d in docs if d.index_key in dense_done)
+        have = store.count(with_vector=DENSE)
+        if have < wanted:
+            problems.append(Problem("index", str(where), f"holds dense vectors for {have:,} of the {wanted:,} chunks "
+                                    "its build embedded", f"{BUILD} with the same --dense-laws (vectors come from the cache)"))
+    return problems
+
+
+def repair_index(docstore: DocStore, store: VectorStore, meta: IndexMeta) -> list[str]:
+    """Find the documents whose points or vectors the store lost and forget their progress marks, so
+    the build that follows redoes exactly those (upserts are idempotent; vectors come from the cache).
+
+    Returns the repaired documents' ids. Costs one count per document only when the totals disagree.
+    """
+    docs = list(docstore.documents())
+    done = docstore.indexed(SPARSE_STAGE)
+    indexed = [d for d in docs if d.index_key in done]
+    dense = dense_stage(meta.dense_model) if meta.dense_model else None
+    dense_done = docstore.indexed(dense) if dense else set()
+    points_short = store.count() < sum(d.n_chunks for d in indexed)
+    dense_short = dense is not None and store.count(with_vector=DENSE) < sum(
+        d.n_chunks for d in docs if d.index_key in dense_done)
+    if not (points_short or dense_short):
+        return []
+    main_stages = [SPARSE_STAGE] + ([dense, article_stage(meta.dense_model)] if dense and meta.dense_model else [])
+    repaired: list[str] = []
+    for doc in indexed:
+        one = Filters(source=(doc.source,), doc_id=(doc.doc_id,))
+        versions = [d for d in indexed if (d.source, d.doc_id) == (doc.source, doc.doc_id)]
+        if points_short and store.count(one) < sum(d.n_chunks for d in versions):
+            # The point is gone with every vector it carried: each stage of this store redoes the document.
+            docstore.forget_indexed(doc, stages=main_stages)
+            repaired.append(doc.doc_id)
+        elif dense_short and doc.index_key in dense_done and store.count(one, with_vector=DENSE) < doc.n_chunks:
+            docstore.forget_indexed(doc, stages=(dense,))  # type: ignore[arg-type]
+            repaired.append(doc.doc_id)
+    return repaired

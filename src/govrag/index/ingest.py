@@ -8,12 +8,12 @@ run resumes where it stopped, and a changed file replaces its old chunks.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from govrag.index.docstore import ChunkRow, DocStore, DocumentRecord, chunk_row
-from govrag.sources.laws.archive import LawFile, Skipped, iter_law_files
+from govrag.sources.laws.archive import LawFile, Skipped, iter_law_files, listed_laws
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.corpus import CorpusReport, LawSummary, ParsedLaw, file_hash, iter_corpus
 from govrag.sources.laws.lawid import LawIdResolver, law_doc_id
@@ -30,6 +30,8 @@ class LawSourceSpec:
     path: Path
     version: str = ""
     law_ids: Path | None = None
+    #: More listings (`index.tsv` in a folder or archive) of laws that exist, for the absent-law rule.
+    catalog: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ def load_job(path: Path, shared_data: Path | None = None) -> Job:
                 path=resolve(str(spec["path"])),
                 version=str(spec.get("version", "")),
                 law_ids=resolve(str(law_ids)) if law_ids else None,
+                catalog=tuple(resolve(str(c)) for c in spec.get("catalog", ())),
             )
         )
     if not laws:
@@ -120,11 +123,14 @@ def ingest_laws(
     *,
     workers: int | None = None,
     on_result: ProgressFn | None = None,
+    catalog: Sequence[Path] = (),
 ) -> tuple[CorpusReport, int]:
     """Ingest one law source (a path, or law files from the e-Gov API).
 
     Returns the run's report and how many unchanged files were skipped.
     """
+    listed = [row for path in ([source] if isinstance(source, Path) else []) + list(catalog) for row in listed_laws(path)]
+    store.add_catalog("law", [*resolver.known_laws(), *((num, title, None) for num, title in listed)])
     done = store.done_files("law")
     unchanged = 0
 

@@ -158,7 +158,8 @@ class SudachiTokenizer:
 
     The Sudachi tokenizer is created on first use, once per process and thread
     (Sudachi tokenizers must not be shared across threads, and a forked worker
-    must not reuse its parent's), so instances pickle as their settings only.
+    must not reuse its parent's) over one dictionary per process, so instances
+    pickle as their settings only.
     """
 
     def __init__(
@@ -219,28 +220,56 @@ class SudachiTokenizer:
         return out
 
 
-class _State:
-    """One process's Sudachi tokenizer plus caches of what each word becomes."""
+class _Shared:
+    """What every thread of a process can share for one tokenizer configuration: the Sudachi
+    dictionary (~75 MB resident each, so one per thread made a 32-client server grow past 4 GB),
+    the stop-POS ids and the word caches (plain dict reads and writes, atomic under the GIL)."""
 
     def __init__(self, owner: SudachiTokenizer) -> None:
-        from sudachipy import Dictionary, SplitMode  # imported late: only workers that tokenise pay for it
+        from sudachipy import Dictionary  # imported late: only workers that tokenise pay for it
 
-        self.pid = os.getpid()
-        dictionary = Dictionary(dict=owner.dict_name)
-        self.tokenizer = dictionary.tokenizer(mode=SplitMode.C)
-        self.mode_a = SplitMode.A
-        self.split = owner.split_sub_tokens
+        self.dictionary = Dictionary(dict=owner.dict_name)
         pos_ids: set[int] = set()
         pos_id = 0
-        while (pos := _pos_of(dictionary, pos_id)) is not None:
+        while (pos := _pos_of(self.dictionary, pos_id)) is not None:
             if pos[0] in owner.stop_pos:
                 pos_ids.add(pos_id)
             pos_id += 1
         self.stop_pos_ids = frozenset(pos_ids)
-        self.stop_words = owner.stop_words
         # word id → its tokens (compound, then sub-tokens); normalised form → token (or None if stopped).
         self.by_word: dict[int, tuple[tuple[str, int], ...]] = {}
         self.by_form: dict[str, tuple[str, int] | None] = {}
+
+
+_SHARED: dict[tuple[int, str, frozenset[str], bool, frozenset[str]], _Shared] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(owner: SudachiTokenizer) -> _Shared:
+    key = (os.getpid(), owner.dict_name, owner.stop_pos, owner.split_sub_tokens, owner.stop_words)
+    with _SHARED_LOCK:
+        shared = _SHARED.get(key)
+        if shared is None:
+            shared = _SHARED[key] = _Shared(owner)
+        return shared
+
+
+class _State:
+    """One thread's Sudachi tokenizer (tokenizers must not be shared across threads) over the
+    process's shared dictionary and caches."""
+
+    def __init__(self, owner: SudachiTokenizer) -> None:
+        from sudachipy import SplitMode
+
+        self.pid = os.getpid()
+        shared = _shared(owner)
+        self.tokenizer = shared.dictionary.tokenizer(mode=SplitMode.C)
+        self.mode_a = SplitMode.A
+        self.split = owner.split_sub_tokens
+        self.stop_pos_ids = shared.stop_pos_ids
+        self.stop_words = owner.stop_words
+        self.by_word = shared.by_word
+        self.by_form = shared.by_form
 
     def add(self, text: str, out: list[tuple[str, int]]) -> None:
         stop_pos = self.stop_pos_ids

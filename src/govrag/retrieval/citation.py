@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk
-from govrag.sources.laws.cite import LawDirectory, LawEntry, parse_citation
+from govrag.sources.laws.aliases import law_name_key
+from govrag.sources.laws.cite import Citation, LawDirectory, LawEntry, law_num_key, parse_citation, parse_citations
 from govrag.sources.laws.lawid import law_doc_id
 from govrag.sources.laws.numbers import ProvisionRef
 
@@ -23,12 +24,30 @@ class CitationResult:
     chunks: list[Chunk] = field(default_factory=list)
 
 
-class CitationLookup:
-    """Resolve a citation against the laws in the document store."""
+@dataclass(frozen=True, slots=True)
+class AbsentLaws:
+    """Laws a text names that the store does not hold, by the one rule for absent laws:
 
-    def __init__(self, store: DocStore, directory: LawDirectory) -> None:
+    * `not_stored`: laws the catalog knows (the source's listing, the LawId tables) but the store
+      lacks: 金融商品取引法 in the 2020 archive, 会社法 on the five sample laws;
+    * `unknown`: law names no known law has (repealed, renamed, invented): 証券取引法, スパイ防止法,
+      or any name written right before a provision (「XX法第3条」) that resolves to nothing.
+
+    A question that names one must say so and must never be answered from another law.
+    """
+
+    not_stored: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+class CitationLookup:
+    """Resolve citations and law names against the laws in the document store and its catalog."""
+
+    def __init__(self, store: DocStore, directory: LawDirectory, known: LawDirectory | None = None) -> None:
         self.store = store
         self.directory = directory
+        #: Laws the catalog lists that the store does not hold.
+        self.known = known or LawDirectory([])
 
     @classmethod
     def from_store(cls, store: DocStore) -> CitationLookup:
@@ -42,13 +61,48 @@ class CitationLookup:
             )
             for doc in store.documents("law")
         ]
-        return cls(store, LawDirectory(entries))
+        directory = LawDirectory(entries)
+        stored = {law_name_key(e.title) for e in entries} | {law_num_key(e.law_num) for e in entries}
+        absent = {
+            (num, title): LawEntry(law_id=law_id, law_num=num, title=title, law_type="")
+            for num, title, law_id in store.catalog("law")
+            if law_name_key(title) not in stored and law_num_key(num) not in stored
+        }
+        return cls(store, directory, LawDirectory(absent.values()))
+
+    def absent_laws(self, text: str, citations: list[Citation] | None = None) -> AbsentLaws:
+        """Every law `text` names that the store lacks (see `AbsentLaws`)."""
+        citations = parse_citations(text, self.directory) if citations is None else citations
+        stored_spans = [(a, b) for a, b, _ in self.directory.names_in(text)]
+        not_stored: list[str] = []
+        unknown: list[str] = []
+
+        def add(name: str) -> None:
+            found = self.known.resolve(name)
+            if found:
+                label = f"{found[0].title}（{found[0].law_num}）"
+                if label not in not_stored:
+                    not_stored.append(label)
+            elif name not in unknown:
+                unknown.append(name)
+
+        for begin, end, entries in self.known.names_in(text):
+            if not any(a <= begin and end <= b for a, b in stored_spans):  # 民法施行法 is not 民法
+                add(text[begin:end])
+        for c in citations:  # 「会社法第2条」: a name written before a provision is a law name, whatever its length
+            if c.law is None and not c.candidates and c.law_name and not c.law_name.startswith("同"):
+                add(c.law_name)
+        for name in self.directory.unknown_names_in(text):
+            add(name)
+        return AbsentLaws(tuple(not_stored), tuple(unknown))
 
     def find(self, text: str) -> CitationResult:
         citation = parse_citation(text, self.directory)
         if citation is None or citation.law is None:
             return CitationResult(None, citation.law_name if citation else "", "")
         law, ref = citation.law, citation.ref
+        if ref is None:
+            return CitationResult(law, citation.law_name, citation.provision_text)
         return CitationResult(law, citation.law_name, ref.to_kanji(), self.provision(law_doc_id(law.law_id, law.law_num), ref))
 
     def provision(self, doc_id: str, ref: ProvisionRef) -> list[Chunk]:

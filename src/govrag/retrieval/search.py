@@ -27,12 +27,13 @@ from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store.base import Filters, Hit, Leg, VectorStore, has_vectors
 from govrag.models import Chunk
-from govrag.retrieval.citation import CitationLookup
+from govrag.retrieval.citation import AbsentLaws, CitationLookup
 from govrag.retrieval.router import LawRouter
 from govrag.sources.laws.cite import parse_citations
 from govrag.sources.laws.lawid import law_doc_id
 
 Mode = Literal["hybrid", "bm25", "dense"]
+EARLIEST_DATE = "0001-01-01"
 Via = Literal["citation", "bm25", "dense", "hybrid"]
 Reranker = Callable[[str, list["SearchHit"]], list["SearchHit"]]
 
@@ -73,8 +74,12 @@ class SearchResult:
     routed_to: tuple[str, ...] = ()
     #: Provisions the query cites that the store does not hold (「民法第1500条」): say so, never guess.
     missing: tuple[str, ...] = ()
-    #: Law names the query uses that no stored law has (「証券取引法」, repealed; 「スパイ防止法」, invented).
+    #: Law names the query uses that no known law has (「証券取引法」, repealed; 「スパイ防止法」, invented).
     unknown_laws: tuple[str, ...] = ()
+    #: Known laws the query names that the store does not hold (「金融商品取引法（昭和二十三年法律第二十五号）」).
+    not_stored: tuple[str, ...] = ()
+    #: What the search could not do as asked (a filter a source cannot honour), one line each.
+    warnings: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -100,6 +105,11 @@ class Searcher:
         self.citations = CitationLookup.from_store(docstore)
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
         self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
+        #: Sources whose chunks carry a date: a date filter on the others could only ever match nothing.
+        self.dated_sources = frozenset(
+            source for source in docstore.counts()
+            if store.count(Filters(source=(source,), date_from=EARLIEST_DATE)) > 0
+        )
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
         query = query.strip()
@@ -107,8 +117,10 @@ class Searcher:
             raise ValueError("empty query")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        exact, scope, named, missing = self._citations(query) if options.use_citations else ([], (), (), ())
+        exact, scope, named, missing, absent = self._citations(query) if options.use_citations else (
+            [], (), (), (), AbsentLaws())
         filters = options.filters
+        warnings = self._date_filter_warnings(filters)
         if scope and not filters.doc_id:
             filters = replace(filters, doc_id=scope)
         timings["parse"] = _ms(t0)
@@ -125,23 +137,43 @@ class Searcher:
         if self.reranker is not None:
             ranked = [replace(hit, rank=i + 1) for i, hit in enumerate(self.reranker(query, ranked))]
         timings["fetch"] = _ms(t2)
-        unknown = tuple(self.citations.directory.unknown_names_in(query)) if options.use_citations else ()
-        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing, unknown)
+        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing, absent.unknown,
+                            absent.not_stored, warnings)
 
-    def _citations(self, query: str) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    def _date_filter_warnings(self, filters: Filters) -> tuple[str, ...]:
+        """A date filter no requested source can honour is an error, never a silent empty result;
+        one that only some can honour says which sources it leaves out."""
+        if filters.date_from is None and filters.date_to is None:
+            return ()
+        wanted = set(filters.source) or set(self.dated_sources) | set(self.docstore.counts())
+        undated = sorted(wanted - self.dated_sources)
+        if not undated:
+            return ()
+        why = ("chunks in this store carry no date" + (" (the 2020 e-Gov XML gives only the promulgation year, "
+               "so filter laws with year_from/year_to)" if "law" in undated else ""))
+        if not wanted & self.dated_sources:
+            raise ValueError(f"date_from/date_to cannot be applied: the {', '.join(undated)} {why}")
+        return (f"date_from/date_to leave out every {', '.join(undated)} result: those {why}",)
+
+    def _citations(
+        self, query: str
+    ) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...], tuple[str, ...], AbsentLaws]:
         """Chunks of provisions the query cites, the laws those cite (a hard scope), laws it only names
-        (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere), and
-        cited provisions the store does not hold."""
+        (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere), cited
+        provisions the store does not hold, and named laws it does not hold."""
         exact: list[Chunk] = []
         laws: list[str] = []
         missing: list[str] = []
-        for citation in parse_citations(query, self.citations.directory):
+        citations = parse_citations(query, self.citations.directory)
+        for citation in citations:
             if citation.law is None:
                 continue
             doc_id = law_doc_id(citation.law.law_id, citation.law.law_num)
             if doc_id not in laws:
                 laws.append(doc_id)
-            if citation.ref.article is not None:
+            if citation.ref is None:  # 民法第0条, 民法第1000000000000条: no provision can have that number
+                missing.append(f"{citation.law.title} {citation.provision_text}")
+            elif citation.ref.article is not None:
                 found = self.citations.provision(doc_id, citation.ref)
                 exact.extend(c for c in found if c not in exact)
                 if not found:
@@ -152,7 +184,8 @@ class Searcher:
                 doc_id = law_doc_id(entry.law_id, entry.law_num)
                 if doc_id not in laws and doc_id not in named:
                     named.append(doc_id)
-        return exact, tuple(laws), tuple(named), tuple(dict.fromkeys(missing))
+        absent = self.citations.absent_laws(query, citations)
+        return exact, tuple(laws), tuple(named), tuple(dict.fromkeys(missing)), absent
 
     def _legs(
         self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], timings: dict[str, float]

@@ -455,4 +455,13 @@ def _errors(action: str) -> Iterator[None]:
     except StoreError:
         raise
     except Exception as e:  # the binding's errors carry no finer type
-        raise StoreError(f"Qdrant Edge: could not {action}: {e}") from e
+        raise StoreError(f"Qdrant Edge: could not {action}: {_first_line(e)}") from e
+    except BaseException as e:  # a Rust panic (damaged files) arrives as pyo3's PanicException, a BaseException
+        if type(e).__name__ != "PanicException":
+            raise
+        raise StoreError(f"Qdrant Edge: could not {action}: the engine failed on damaged files ({_first_line(e)})") from e
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:300] if text else type(e).__name__

@@ -110,3 +110,42 @@ def _iter_zip(path: Path) -> Iterator[LawFile | Skipped]:
                 yield _law_file(info.filename, zf.read(info))
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
                 yield Skipped(info.filename, f"corrupt zip member ({exc})")
+
+
+LISTING = "index.tsv"
+
+
+def listed_laws(path: Path) -> list[tuple[str, str]]:
+    """(LawNum, LawTitle) rows of the source's own `index.tsv`, when it has one (the e-Gov bulk layout):
+    it also names laws whose files the source lacks (13 in the 2020 archive, 金融商品取引法 among them).
+
+    In a tar archive only members before the first law file are read, so this never scans the archive.
+    """
+    try:
+        if path.is_dir():
+            data = (path / LISTING).read_bytes() if (path / LISTING).is_file() else None
+        elif path.name.lower().endswith(_TAR_SUFFIXES):
+            data = None
+            with tarfile.open(path, "r:*") as tf:
+                for member in tf:
+                    if member.name.rsplit("/", 1)[-1] == LISTING and (handle := tf.extractfile(member)):
+                        data = handle.read()
+                        break
+                    if member.name.lower().endswith(".xml"):
+                        break
+        elif path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == LISTING]
+                data = zf.read(names[0]) if names else None
+        else:
+            data = None
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError):
+        return []  # the law files themselves report the damage; a listing is only a bonus
+    if data is None:
+        return []
+    rows = data.decode("utf-8", "replace").splitlines()
+    header = rows[0].split("\t") if rows else []
+    if "LawNum" not in header or "LawTitle" not in header:
+        return []
+    num, title = header.index("LawNum"), header.index("LawTitle")
+    return [(cells[num], cells[title]) for line in rows[1:] if len(cells := line.split("\t")) > max(num, title)]

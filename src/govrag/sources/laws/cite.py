@@ -213,15 +213,24 @@ class Citation:
     number when only that identifies the law), or "" when the text names no
     law and the law carries over from context (民法第709条及び第710条).
     `candidates` holds every law the name may mean; `law` is set only when
-    there is exactly one.
+    there is exactly one. `ref` is None when the text is shaped like a
+    provision but no provision can have its number (民法第0条,
+    民法第1000000000000条): a premise to report, not a place to look.
     """
 
     raw: str
     span: tuple[int, int]
     law: LawEntry | None
     law_name: str
-    ref: ProvisionRef
+    ref: ProvisionRef | None
     candidates: tuple[LawEntry, ...] = ()
+
+    @property
+    def provision_text(self) -> str:
+        """The provision as cited: law style when it can exist, else as written (第1000000000000条)."""
+        if self.ref is not None:
+            return self.ref.to_kanji()
+        return self.raw[len(self.law_name):].strip() if self.raw.startswith(self.law_name) else self.raw
 
 
 _KANJI_N = "[〇一二三四五六七八九十百千]+"
@@ -300,11 +309,9 @@ def _citation(
     if m["ref"] is None:
         return _continuation(text, m, prev)
     ref = _provision(m["ref"])
-    if ref is None:
-        return None
     named = _named_law(text, m.start(), prev.span[1] if prev else 0, directory)
     if named is None:
-        return _unnamed(text, m, ref, prev, home)
+        return None if ref is None else _unnamed(text, m, ref, prev, home)
     candidates = named.candidates
     if named.same_law_suffix is not None:
         candidates = _same_law(prev, named.same_law_suffix, directory)
@@ -320,14 +327,14 @@ def _unnamed(
         return None  # 一条 in prose; 民法七百九条 is fine because it names a law
     if prev is None or not _joined(text, prev, m.start()):
         return _make(text, m.span(), "", (home,) if home else _candidates(prev), ref)
-    if prev.ref.suppl:
+    if prev.ref is not None and prev.ref.suppl:
         ref = replace(ref, suppl=True)  # 附則第二条及び第三条: both in 附則
     return _make(text, m.span(), "", prev.candidates, ref)
 
 
 def _continuation(text: str, m: re.Match[str], prev: Citation | None) -> Citation | None:
     """同条第2項, or 第2項 right after 第709条第1項及び: the article comes from before."""
-    if prev is None or prev.ref.article is None:
+    if prev is None or prev.ref is None or prev.ref.article is None:
         return None
     if m["same"] is not None:
         written, paragraph = m["same"].removeprefix("同条"), None
@@ -357,7 +364,7 @@ def _candidates(prev: Citation | None) -> tuple[LawEntry, ...]:
 
 
 def _provision(written: str) -> ProvisionRef | None:
-    """The ref in a matched span; None for impossible numbers such as 第〇条."""
+    """The ref in a matched span; None for impossible numbers (第〇条, beyond `MAX_PROVISION_NUMBER`)."""
     try:
         return ProvisionRef.parse(written)
     except ValueError:
@@ -372,7 +379,7 @@ def _same_law(prev: Citation | None, suffix: str, directory: LawDirectory) -> tu
 
 
 def _make(
-    text: str, span: tuple[int, int], name: str, candidates: tuple[LawEntry, ...], ref: ProvisionRef
+    text: str, span: tuple[int, int], name: str, candidates: tuple[LawEntry, ...], ref: ProvisionRef | None
 ) -> Citation:
     law = candidates[0] if len(candidates) == 1 else None
     return Citation(text[span[0] : span[1]], span, law, name, ref, candidates)

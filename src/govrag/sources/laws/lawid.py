@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -74,6 +75,15 @@ class LawIdResolver:
         if found:
             return LawIdMatch(found, "derived")
         return LawIdMatch(None, "unknown")
+
+
+    def known_laws(self) -> Iterator[tuple[str, str, str]]:
+        """(law_num, title, law_id) of every law the tables name, stored or not: the catalog that lets
+        a question about a law outside the store be told so (index/docstore.py keeps it)."""
+        for table in (self._published, self._derived):
+            for law_num, rows in table.items():
+                for law_id, title in rows:
+                    yield law_num, title, law_id
 
 
 def derive_law_id(law_num: str) -> str | None:

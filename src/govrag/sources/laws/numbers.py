@@ -179,6 +179,11 @@ def paragraph_num_to_title(num: int) -> str:
     return f"第{int_to_kanji(num)}項"
 
 
+#: The one bound on provision numbers (条, its branches, 項, 号). The longest laws stop near 1,100
+#: articles and a few hundred items, so anything larger is a typo or an attack, never a provision;
+#: bounding it here keeps every rendering (kanji, labels, anchors) total.
+MAX_PROVISION_NUMBER = 99_999
+
 _REF_TEXT = re.compile(
     rf"(?P<suppl>附則)?(?:(?P<article>第?{_N}条{_BRANCHES}))?"
     rf"(?:(?P<paragraph>第?{_N}項))?(?:(?P<item>第?{_N}号{_BRANCHES}))?"
@@ -214,10 +219,14 @@ class ProvisionRef:
         for name, value in (("article", self.article), ("item", self.item)):
             if value is not None and not _NUM.fullmatch(value):
                 raise ValueError(f"{name} must look like '709' or '709_2', got {value!r}")
+            if value is not None and any(len(p) > 5 or int(p) > MAX_PROVISION_NUMBER for p in value.split("_")):
+                raise ValueError(f"{name} {value!r} is beyond any provision number (max {MAX_PROVISION_NUMBER})")
         if self.paragraph is not None and (
             isinstance(self.paragraph, bool) or not isinstance(self.paragraph, int) or self.paragraph < 1
         ):
             raise ValueError(f"paragraph must be a positive int, got {self.paragraph!r}")
+        if self.paragraph is not None and self.paragraph > MAX_PROVISION_NUMBER:
+            raise ValueError(f"paragraph {self.paragraph} is beyond any provision number (max {MAX_PROVISION_NUMBER})")
 
     def to_kanji(self) -> str:
         """Law style: 附則第十二条第三項第一号."""
@@ -263,6 +272,8 @@ class ProvisionRef:
         levels: list[str | None] = [None if p == "-" else p for p in body.split("/")] if body else []
         levels += [None] * (3 - len(levels))
         article, paragraph, item = levels
+        if paragraph is not None and not (paragraph.isascii() and paragraph.isdigit()):
+            raise ValueError(f"not a paragraph number: {paragraph!r}")
         return cls(
             article=article,
             paragraph=None if paragraph is None else int(paragraph),

@@ -1,0 +1,201 @@
+"""The HTTP API's request and response bodies: the one validation layer for user input.
+
+Every field is strict (no `true` or `"5"` for a number, no float for an integer,
+only finite values), every string is valid Unicode text within a bound, and
+every list is bounded, so whatever a client sends becomes a 422 that says what
+is wrong, never a 500 from deep inside search.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, model_validator
+
+from govrag.index.store.base import Filters
+from govrag.models import Chunk
+from govrag.retrieval.search import SearchOptions
+
+MAX_QUERY_CHARS = 1000
+SourceName = Literal["law", "diet", "gazette"]
+# C0/C1 controls other than tab and line ends are not text anyone types.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CHUNK_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def valid_text(value: str) -> str:
+    """Reject lone surrogates (JSON's "\\ud800" decodes to one, and it cannot be encoded back) and controls."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode (it holds a lone surrogate)") from None
+    if _CONTROL.search(value):
+        raise ValueError("holds control characters")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """Only "YYYY-MM-DD" strings: pydantic alone would take 0 as 1970-01-01."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(valid_text)]
+Name = Annotated[Text, Field(min_length=1, max_length=64)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Year = Annotated[StrictInt, Field(ge=1868, le=2100)]
+
+
+class FiltersIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    source: list[SourceName] = Field(default_factory=list, max_length=3)
+    law_id: list[Name] = Field(default_factory=list, max_length=100)
+    law_type: list[Name] = Field(default_factory=list, max_length=10)
+    year_from: Year | None = None
+    year_to: Year | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> FiltersIn:
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError("year_from is after year_to")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+    def to_filters(self) -> Filters:
+        return Filters(
+            source=tuple(self.source),
+            law_id=tuple(self.law_id),
+            law_type=tuple(self.law_type),
+            year_from=self.year_from,
+            year_to=self.year_to,
+            date_from=self.date_from.isoformat() if self.date_from else None,
+            date_to=self.date_to.isoformat() if self.date_to else None,
+        )
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("query is blank")
+    return value.strip()
+
+
+Query = Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS), AfterValidator(_not_blank)]
+
+
+class SearchIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    query: Query
+    k: Annotated[StrictInt, Field(ge=1, le=50)] = 10
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+
+    def options(self) -> SearchOptions:
+        return SearchOptions(k=self.k, mode=self.mode, filters=self.filters.to_filters())
+
+
+class AskIn(SearchIn):
+    k: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+
+    @property
+    def question(self) -> str:
+        return self.query
+
+
+class ChunkOut(BaseModel):
+    chunk_id: str
+    source: str
+    doc_id: str
+    doc_title: str
+    label: str
+    url: str
+    heading: str
+    text: str
+    attrs: dict[str, Any]
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> ChunkOut:
+        return cls(
+            chunk_id=chunk.id, source=chunk.source, doc_id=chunk.doc_id, doc_title=chunk.doc_title,
+            label=chunk.label, url=chunk.url, heading=chunk.heading, text=chunk.body, attrs=chunk.attrs,
+        )
+
+
+class HitOut(ChunkOut):
+    rank: int
+    score: float
+    via: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    hits: list[HitOut]
+    scoped_to: list[str]
+    routed_to: list[str]
+    missing: list[str]
+    unknown_laws: list[str]
+    not_stored: list[str]
+    warnings: list[str]
+    timings_ms: dict[str, float]
+
+
+class CitationOut(BaseModel):
+    n: int
+    label: str
+    url: str
+    chunk_id: str
+    source: str
+    quote: str
+
+
+class AskOut(BaseModel):
+    question: str
+    answer: str
+    sufficient: bool
+    evidence: float
+    mode: str
+    citations: list[CitationOut]
+    warnings: list[str]
+    timings_ms: dict[str, float]
+
+
+class DocumentOut(BaseModel):
+    chunk: ChunkOut
+    before: list[ChunkOut]
+    after: list[ChunkOut]
+
+
+class ProblemOut(BaseModel):
+    component: str
+    path: str
+    message: str
+    repair: str
+    fatal: bool
+
+
+class HealthOut(BaseModel):
+    """Liveness plus what is served; `status` is "ok" only when no problem is known."""
+
+    model_config = {"extra": "allow"}
+
+    status: Literal["ok", "degraded"]
+    problems: list[ProblemOut]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "degraded"]
+    problems: list[ProblemOut]
+
+
+class ErrorOut(BaseModel):
+    """A 413, 503 or 500 body: one line, never the request echoed back."""
+
+    detail: str
