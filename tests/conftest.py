@@ -34,3 +34,27 @@ def egov_sample(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def egov_archive(shared_data: Path) -> Path:
     return shared_data / "egov" / "laws-20201118.tar.xz"
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path) -> Path:
+    """The five sample laws ingested and BM25-indexed (no vectors: seconds), built once per session.
+
+    Tests that damage data work on copies (`shutil.copytree`), never on this one.
+    """
+    from typer.testing import CliRunner
+
+    from govrag.cli import app
+
+    data = tmp_path_factory.mktemp("sample-index")
+    job = data / "job.toml"
+    job.write_text(
+        f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n'
+        f'catalog = ["{shared_data / "egov" / "laws-20201118.tar.xz"}"]\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    for args in (["ingest", "run", str(job), "--workers", "1"], ["index", "build", "--no-descriptors", "--workers", "1"]):
+        result = runner.invoke(app, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 0, result.output
+    return data

@@ -30,6 +30,7 @@ from govrag.service import Service
 
 T = TypeVar("T")
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
     413: {"model": ErrorOut, "description": "Request body too large"},
     503: {"model": ErrorOut, "description": "Stored data is damaged; the message names the file and the repair"},
 }
@@ -38,7 +39,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(service: Service | None = None, settings: Settings | None = None) -> FastAPI:
     """The app; a test passes its own service, `govrag serve` lets it open one from settings."""
     config = settings or (service.settings if service else Settings())
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"service": service} if service is not None else {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +55,23 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     def svc() -> Service:
         return state["service"]  # type: ignore[no-any-return]
+
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The schema says what this server's data can do: where no stored source carries a date,
+        date_from/date_to accept only null (and a date is refused with a 422 that says why)."""
+        schema = build_schema()
+        if "service" in state and not state["service"].searcher.dated_sources:
+            props = schema.get("components", {}).get("schemas", {}).get("FiltersIn", {}).get("properties", {})
+            for name in ("date_from", "date_to"):
+                if name in props:
+                    props[name] = {"type": "null", "title": props[name].get("title", name), "description": (
+                        "Not available on this server: no stored source carries a date (filter laws by "
+                        "year_from/year_to).")}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     async def in_worker(fn: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(fn, limiter=state["limiter"])
@@ -78,7 +96,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
                          routed_to=list(result.routed_to), missing=list(result.missing),
                          unknown_laws=list(result.unknown_laws), not_stored=list(result.not_stored),
-                         warnings=[*result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
+                         warnings=[*body.filters.notes, *result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
 
     @app.post("/ask", response_model=AskOut, responses=_ERRORS)
     async def ask(body: AskIn) -> AskOut:
@@ -86,7 +104,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         return AskOut(
             question=answer.question, answer=answer.text, sufficient=answer.sufficient, evidence=answer.evidence,
             mode=answer.mode, citations=[CitationOut(**asdict(c)) for c in answer.citations],
-            warnings=[*answer.warnings, *svc().warnings()], timings_ms=answer.timings_ms,
+            warnings=[*body.filters.notes, *answer.warnings, *svc().warnings()], timings_ms=answer.timings_ms,
         )
 
     @app.get("/documents/{chunk_id}", response_model=DocumentOut,

@@ -8,11 +8,12 @@ is wrong, never a 500 from deep inside search.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictStr, model_validator
 
 from govrag.index.store.base import Filters
 from govrag.models import Chunk
@@ -27,14 +28,30 @@ CHUNK_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def valid_text(value: str) -> str:
-    """Reject lone surrogates (JSON's "\\ud800" decodes to one, and it cannot be encoded back) and controls."""
+    """Reject lone surrogates (JSON's "\\ud800" decodes to one, and nothing can encode it back);
+    control characters (other than tab and line ends) are read as spaces."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("is not valid Unicode (it holds a lone surrogate)") from None
-    if _CONTROL.search(value):
-        raise ValueError("holds control characters")
+    return _CONTROL.sub(" ", value)
+
+
+def _whole_number(value: Any) -> Any:
+    """An integer as JSON Schema has it: 5 or 5.0, never true, "5", 5.5, NaN, Infinity or 1e400."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError("must be a finite whole number")
+        return int(value)
     return value
+
+
+# What a query may not consist of alone: Python's whitespace and the control characters. One class,
+# spelled so it reads the same to Python's re and to the ECMA regex of the published JSON schema.
+_BLANK_CLASS = r"\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{_BLANK_CLASS}]"
 
 
 def _iso_date(value: Any) -> Any:
@@ -47,7 +64,13 @@ def _iso_date(value: Any) -> Any:
 Text = Annotated[StrictStr, AfterValidator(valid_text)]
 Name = Annotated[Text, Field(min_length=1, max_length=64)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Year = Annotated[StrictInt, Field(ge=1868, le=2100)]
+
+def whole(low: int, high: int) -> Any:
+    """A bounded whole number (the bounds first, so the published schema carries minimum/maximum)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole_number)]
+
+
+Year = whole(1868, 2100)
 
 
 class FiltersIn(BaseModel):
@@ -56,18 +79,32 @@ class FiltersIn(BaseModel):
     source: list[SourceName] = Field(default_factory=list, max_length=3)
     law_id: list[Name] = Field(default_factory=list, max_length=100)
     law_type: list[Name] = Field(default_factory=list, max_length=10)
-    year_from: Year | None = None
-    year_to: Year | None = None
+    year_from: Year | None = None  # type: ignore[valid-type]
+    year_to: Year | None = None  # type: ignore[valid-type]
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
 
+    _notes: list[str] = PrivateAttr(default_factory=list)
+
     @model_validator(mode="after")
     def _ranges(self) -> FiltersIn:
-        if self.year_from and self.year_to and self.year_from > self.year_to:
-            raise ValueError("year_from is after year_to")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+        """An inverted range is read the other way round and said so in the response's warnings
+        (a JSON schema cannot state that one field must not exceed another, so a 422 here would
+        refuse input the published schema allows)."""
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            self._notes.append(f"year_from {self.year_from} is after year_to {self.year_to}: "
+                               f"searched {self.year_to}–{self.year_from}")
+            self.year_from, self.year_to = self.year_to, self.year_from
+        if self.date_from is not None and self.date_to is not None and self.date_from > self.date_to:
+            self._notes.append(f"date_from {self.date_from} is after date_to {self.date_to}: "
+                               f"searched {self.date_to}–{self.date_from}")
+            self.date_from, self.date_to = self.date_to, self.date_from
         return self
+
+    @property
+    def notes(self) -> list[str]:
+        """How the filters were read where they were not taken as written."""
+        return list(self._notes)
 
     def to_filters(self) -> Filters:
         return Filters(
@@ -82,19 +119,20 @@ class FiltersIn(BaseModel):
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not re.search(NOT_BLANK, value):
         raise ValueError("query is blank")
     return value.strip()
 
 
-Query = Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS), AfterValidator(_not_blank)]
+Query = Annotated[Text, Field(min_length=1, max_length=MAX_QUERY_CHARS, json_schema_extra={"pattern": NOT_BLANK}),
+                  AfterValidator(_not_blank)]
 
 
 class SearchIn(BaseModel):
     model_config = {"extra": "forbid"}
 
     query: Query
-    k: Annotated[StrictInt, Field(ge=1, le=50)] = 10
+    k: whole(1, 50) = 10  # type: ignore[valid-type]
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
@@ -103,7 +141,7 @@ class SearchIn(BaseModel):
 
 
 class AskIn(SearchIn):
-    k: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+    k: whole(1, 20) = 5  # type: ignore[valid-type]
 
     @property
     def question(self) -> str:
