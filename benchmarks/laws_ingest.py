@@ -34,7 +34,7 @@ def main() -> None:
     resolver = LawIdResolver.from_dir(args.archive.parent)
     options = ChunkOptions(max_chars=settings.chunk_max_chars, version="2020-11-18")
 
-    with DocStore(db) as store:
+    with DocStore(db, create=True) as store:
         t0 = time.perf_counter()
         first, _ = ingest_laws(store, args.archive, resolver, options, workers=args.workers)
         t1 = time.perf_counter()

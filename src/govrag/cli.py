@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -31,7 +33,18 @@ from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.corpus import CorpusReport, LawSummary
 from govrag.sources.laws.lawid import LawIdResolver
 
-app = typer.Typer(help="govrag: cited answers over Japanese laws, the official gazette and Diet minutes.", no_args_is_help=True)
+class _Commands(TyperGroup):
+    """Every command: damaged data is one line naming the file and the repair, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (DataError, StoreError) as exc:
+            _fail(str(exc))
+
+
+app = typer.Typer(help="govrag: cited answers over Japanese laws, the official gazette and Diet minutes.",
+                  no_args_is_help=True, cls=_Commands)
 ingest_app = typer.Typer(help="Read sources into the document store (resumable).", no_args_is_help=True)
 laws_app = typer.Typer(help="Look up law provisions.", no_args_is_help=True)
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
@@ -110,7 +123,7 @@ def _run_law_ingest(
     if law_ids is None:
         err.print("[yellow]no LawId tables found (law_ids.tsv): ids come from the XML or the safe rules only[/]")
     options = ChunkOptions(max_chars=settings.chunk_max_chars, version=version)
-    with DocStore(settings.chunk_db) as store, _progress() as progress:
+    with DocStore(settings.chunk_db, create=True) as store, _progress() as progress:
         name = label or (source.name if isinstance(source, Path) else "laws")
         task = progress.add_task(f"laws ← {name}", total=None)
 
@@ -194,7 +207,7 @@ def index_build_cmd(
     if not settings.chunk_db.exists():
         _fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
     wanted = _dense_selection(dense_laws, dense_laws_file)
-    with DocStore(settings.chunk_db, create=False) as docstore:
+    with DocStore(settings.chunk_db) as docstore:
         if not any(True for _ in docstore.documents()):
             _fail(f"the document store at {settings.chunk_db} is empty: run `govrag ingest` first")
         embedder = make_embedder(settings.embedder)
@@ -501,12 +514,9 @@ def _fail(message: str) -> NoReturn:
 
 
 def main() -> None:
-    """The `govrag` entry point: damaged data anywhere is one line naming the file and the repair."""
+    """The `govrag` console script."""
     os.environ.setdefault("RUST_BACKTRACE", "0")  # a panic in the Qdrant engine: its message, not 50 frames
-    try:
-        app()
-    except (DataError, StoreError) as exc:
-        _fail(str(exc))
+    app()
 
 
 if __name__ == "__main__":  # `python -m govrag.cli`, e.g. from benchmarks

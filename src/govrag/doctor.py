@@ -16,9 +16,7 @@ from govrag.index.indexer import SPARSE, IndexMeta, StaleIndex, check_tokenizer,
 from govrag.index.integrity import DataError, Problem, check_sqlite_file, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store.base import Leg, StoreError, VectorStore
-from govrag.service import META_FILE, SMOKE_QUERY, open_descriptors, open_index
-
-REBUILD = "`govrag index build --rebuild` (embeddings come from the cache)"
+from govrag.service import META_FILE, REBUILD, SMOKE_QUERY, open_descriptors, open_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +42,7 @@ def _checks(settings: Settings, full: bool) -> Iterator[Check]:
     db = settings.chunk_db
     docstore: DocStore | None = None
     try:
-        docstore = DocStore(db, create=False)
+        docstore = DocStore(db)
         yield Check("document store opens", ())
     except DataError as exc:
         yield Check("document store opens", (exc.problem,))

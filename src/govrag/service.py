@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -88,16 +88,17 @@ class Service:
             raise NotReady(str(exc)) from exc
         self.settings = settings
         self.meta = meta
-        self.docstore = DocStore(settings.chunk_db, create=False)
+        self.docstore = DocStore(settings.chunk_db)
         self._lock = threading.Lock()
         self._runtime: list[Problem] = []
         try:
             if (damage := self.docstore.quick_check()) is not None:
                 raise DataError(damage)
-            self.store = open_index(settings)
+            self.store = _opened(lambda: open_index(settings), settings.store_url or settings.index_dir / "qdrant")
             try:
-                self.descriptors = open_descriptors(settings)
-            except StoreError:
+                self.descriptors = _opened(lambda: open_descriptors(settings),
+                                           settings.store_url or settings.index_dir / "descriptors")
+            except BaseException:
                 self.store.close()
                 raise
         except BaseException:
@@ -140,8 +141,7 @@ class Service:
             try:
                 self.store.query([Leg(SPARSE, self.encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
             except StoreError as exc:
-                problems.append(Problem("index", str(where), f"cannot be read ({exc})",
-                                        "`govrag index build --rebuild` (embeddings come from the cache)", fatal=True))
+                problems.append(Problem("index", str(where), f"cannot be read ({exc})", REBUILD, fatal=True))
         self._files = {p: _FileState.of(p) for p in self._watched()}
         return problems
 
@@ -254,6 +254,20 @@ class Service:
             "articles": _article_layer(*self.article_coverage, used=self.searcher.has_articles),
             "router": None if (router := self.searcher.router) is None else ("articles" if router.using == ARTICLE else "outlines"),
         }
+
+
+REBUILD = "`govrag index build --rebuild` (embeddings come from the cache)"
+
+
+def _opened(opener: Callable[[], VectorStore], where: Path | str) -> VectorStore:
+    """A store, or a `DataError` naming it and the repair when its files are damaged (a store held by
+    another process is not damage: that `StoreError` says so and passes through)."""
+    try:
+        return opener()
+    except StoreError as exc:
+        if "another process" in str(exc):
+            raise
+        raise DataError(Problem("index", str(where), f"cannot be opened ({exc})", REBUILD, fatal=True)) from None
 
 
 def _article_layer(done: int, laws: int, *, used: bool) -> str:

@@ -17,7 +17,7 @@ from govrag.sources.laws.lawid import LawIdResolver
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path) -> Iterator[DocStore]:
-    with DocStore(tmp_path_factory.mktemp("desc") / "chunks.sqlite") as s:
+    with DocStore(tmp_path_factory.mktemp("desc") / "chunks.sqlite", create=True) as s:
         ingest_laws(s, egov_sample, LawIdResolver.from_dir(shared_data / "egov"), ChunkOptions(version="2020-11-18"), workers=1)
         yield s
 

@@ -31,7 +31,7 @@ def resolver(shared_data: Path) -> LawIdResolver:
 
 @pytest.fixture()
 def store(tmp_path: Path) -> Iterator[DocStore]:
-    with DocStore(tmp_path / "chunks.sqlite") as s:
+    with DocStore(tmp_path / "chunks.sqlite", create=True) as s:
         yield s
 
 

@@ -137,13 +137,13 @@ _TABLES = frozenset({"documents", "chunks", "indexed", "skipped"})  # catalog: a
 class DocStore:
     """Documents and chunks on disk; safe to reopen, resume and re-ingest.
 
-    Only an ingest creates a store (`create=True`, the default). Everything that
-    reads one passes `create=False`: a missing, emptied or overwritten file is then
-    a `DataError` that names the file and the repair, never a fresh empty store
-    that answers "no results".
+    Only an ingest creates a store (`create=True`). Everything else opens an
+    existing one (the default): a missing, emptied or overwritten file is then a
+    `DataError` that names the file and the repair, never a fresh empty store that
+    answers "no results".
     """
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         if path.exists() and not (create and path.stat().st_size == 0):  # an ingest may refill an emptied file
             problem = check_sqlite_file(path, "docstore", reingest(path))

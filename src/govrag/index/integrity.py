@@ -33,7 +33,8 @@ class Problem:
     fatal: bool = False
 
     def line(self) -> str:
-        return f"{self.path}: {self.message}; repair: {self.repair}"
+        """One line, whatever the underlying error's text held (SQLite and Qdrant messages span lines)."""
+        return " ".join(f"{self.path}: {self.message}; repair: {self.repair}".split())
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +76,8 @@ def quick_check(db: sqlite3.Connection, path: Path, component: str, repair: str)
         return Problem(component, str(path), f"is damaged ({exc})", repair, fatal=True)
     if rows == ["ok"]:
         return None
-    return Problem(component, str(path), f"fails SQLite's quick_check ({'; '.join(rows)[:200]})", repair, fatal=True)
+    found = " ".join("; ".join(rows).split())[:200]
+    return Problem(component, str(path), f"fails SQLite's quick_check ({found})", repair, fatal=True)
 
 
 def load_json_record(path: Path, cls: type[Any], component: str, repair: str) -> Any:

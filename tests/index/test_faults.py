@@ -1,0 +1,176 @@
+"""Damaged and incomplete data dirs, as a user meets them: through the CLI and the HTTP API.
+
+Each fault is done to a copy of the sample index (tests/faults.py, shared with
+benchmarks/fault_table.py). What must hold for every one: the CLI prints one line naming the
+damaged file and the repair (or serves with a warning), the API never answers 500 and never
+claims "ok", and the named repair restores a healthy, correct search.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from govrag.api import create_app
+from govrag.cli import app
+from govrag.config import Settings
+from govrag.index.integrity import DataError
+from govrag.service import NotReady, Service
+from tests import faults
+
+runner = CliRunner()
+QUESTION = "借地権の存続期間"
+ANSWER = "借地借家法 第三条"
+
+#: Damage the service must refuse to serve → the file its one-line error names, and the repair.
+FATAL = {
+    "docstore-empty": ("chunks.sqlite", "reingest"),
+    "docstore-cut": ("chunks.sqlite", "reingest"),
+    "docstore-random-pages": ("chunks.sqlite", "reingest"),
+    "meta-bad": ("meta.json", "rebuild"),
+    "vector-file": ("qdrant", "rebuild"),
+    "payload-file": ("qdrant", "rebuild"),
+    "build-interrupted": ("qdrant", "build"),
+}
+
+
+def govrag(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def damaged_copy(sample_index: Path, tmp_path: Path, fault: str) -> Path:
+    data = faults.copy_data(sample_index, tmp_path / "data")
+    faults.FAULTS[fault][1](data)
+    return data
+
+
+def one_line_error(result: Result, name: str) -> str:
+    """The CLI failed with exactly one `error:` line naming the file and a repair, and no traceback."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert name in errors[0] and "govrag" in errors[0], errors[0]
+    return errors[0]
+
+
+def repair(data: Path, how: str, sample_index: Path) -> None:
+    args = ["--data-dir", str(data)]
+    if how == "reingest":  # what the message says: move the store aside, ingest, build
+        for path in data.glob("chunks.sqlite*"):
+            path.rename(path.with_name(path.name + ".damaged"))
+        result = govrag("ingest", "run", str(sample_index / "job.toml"), "--workers", "1", *args)
+        assert result.exit_code == 0, result.output
+    rebuild = ["--rebuild"] if how == "rebuild" else []
+    result = govrag("index", "build", "--no-descriptors", "--workers", "1", *rebuild, *args)
+    assert result.exit_code == 0, result.output
+
+
+def assert_healthy(data: Path) -> None:
+    svc = Service(Settings(data_dir=data))
+    try:
+        assert svc.health()["status"] == "ok" and svc.problems == []
+        assert svc.health()["points"] == 1810
+        assert ANSWER in [h.chunk.label for h in svc.search(QUESTION).hits][:3]
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize("fault", sorted(FATAL))
+def test_fatal_damage_is_refused_in_one_line_and_the_named_repair_works(
+    fault: str, sample_index: Path, tmp_path: Path
+) -> None:
+    data = damaged_copy(sample_index, tmp_path, fault)
+    name, how = FATAL[fault]
+    line = one_line_error(govrag("search", QUESTION, "--data-dir", str(data)), name)
+    expected_repair = {"reingest": "govrag ingest run", "rebuild": "--rebuild", "build": "govrag index build"}[how]
+    assert expected_repair in line, line
+    with pytest.raises((DataError, NotReady)) as refused:  # `govrag serve` refuses to start, with that line
+        Service(Settings(data_dir=data))
+    assert name in str(refused.value) and "\n" not in str(refused.value)
+    assert one_line_error(govrag("serve", "--data-dir", str(data)), name)
+    repair(data, how, sample_index)
+    assert_healthy(data)
+
+
+def test_a_cut_id_tracker_is_served_degraded_and_index_build_repairs_it(sample_index: Path, tmp_path: Path) -> None:
+    """The shard loads with a part of its points: never "ok"; a plain `index build` (no --rebuild) repairs it."""
+    data = damaged_copy(sample_index, tmp_path, "id-tracker-cut")
+    svc = Service(Settings(data_dir=data))
+    try:
+        health = svc.health()
+        assert health["status"] == "degraded" and 0 < int(health["points"]) < 1810  # type: ignore[call-overload]
+        (problem,) = svc.problems
+        assert problem.path.endswith("qdrant") and "of the 1,810 points" in problem.message
+        assert "govrag index build" in problem.repair and "--rebuild" not in problem.repair.split("(")[0]
+        with TestClient(create_app(svc)) as client:
+            assert client.get("/healthz").json()["status"] == "degraded"
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["problems"][0]["path"] == problem.path
+            found = client.post("/search", json={"query": QUESTION, "mode": "bm25"})
+            assert found.status_code == 200 and found.json()["warnings"][0].startswith("degraded: ")
+            assert client.post("/ask", json={"query": QUESTION}).json()["warnings"]
+    finally:
+        svc.close()
+    cli = govrag("search", QUESTION, "--mode", "bm25", "--data-dir", str(data))
+    assert cli.exit_code == 0 and "warning: degraded:" in cli.output
+    built = govrag("index", "build", "--no-descriptors", "--workers", "1", "--data-dir", str(data))
+    assert built.exit_code == 0 and "repair: " in built.output, built.output
+    assert_healthy(data)
+
+
+def test_a_damaged_row_is_a_503_naming_the_file_and_health_turns_degraded(sample_index: Path, tmp_path: Path) -> None:
+    """A row whose JSON is garbage passes SQLite's checks; reading it must not be a 500."""
+    data = damaged_copy(sample_index, tmp_path, "docstore-damaged-row")
+    svc = Service(Settings(data_dir=data))
+    try:
+        with TestClient(create_app(svc), raise_server_exceptions=False) as client:
+            assert client.get("/healthz").json()["status"] == "ok"  # nothing read it yet
+            response = client.post("/search", json={"query": QUESTION, "mode": "bm25"})
+            assert response.status_code == 503
+            assert "chunks.sqlite" in response.json()["detail"] and "govrag ingest run" in response.json()["detail"]
+            health = client.get("/healthz").json()
+            assert health["status"] == "degraded" and health["problems"][0]["component"] == "docstore"
+    finally:
+        svc.close()
+    one_line_error(govrag("search", QUESTION, "--mode", "bm25", "--data-dir", str(data)), "chunks.sqlite")
+    doctor = govrag("doctor", "--full", "--data-dir", str(data))
+    assert doctor.exit_code == 1 and "1 damaged rows" in doctor.output and "repair:" in doctor.output
+    repair(data, "reingest", sample_index)
+    assert_healthy(data)
+
+
+def test_a_store_changed_under_a_running_server_is_noticed_by_readyz(sample_index: Path, tmp_path: Path) -> None:
+    data = faults.copy_data(sample_index, tmp_path / "data")
+    svc = Service(Settings(data_dir=data))
+    try:
+        with TestClient(create_app(svc)) as client:
+            assert client.get("/readyz").status_code == 200
+            faults.bad_meta(data)
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and "meta.json" in ready.json()["problems"][0]["path"]
+            assert client.get("/healthz").json()["status"] == "degraded"
+    finally:
+        svc.close()
+
+
+def test_doctor_names_every_fault_and_passes_a_healthy_dir(sample_index: Path, tmp_path: Path) -> None:
+    fine = govrag("doctor", "--data-dir", str(sample_index))
+    assert fine.exit_code == 0 and "FAIL" not in fine.output, fine.output
+    for fault in ("docstore-empty", "meta-bad", "id-tracker-cut", "vector-file"):
+        data = damaged_copy(sample_index, tmp_path / fault, fault)
+        result = govrag("doctor", "--data-dir", str(data))
+        assert result.exit_code == 1 and "FAIL" in result.output and "repair:" in result.output, (fault, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_the_empty_docstore_is_never_recreated_by_a_reader(sample_index: Path, tmp_path: Path) -> None:
+    data = damaged_copy(sample_index, tmp_path, "docstore-empty")
+    govrag("search", QUESTION, "--data-dir", str(data))
+    govrag("laws", "show", "民法709条", "--data-dir", str(data))
+    assert (data / "chunks.sqlite").stat().st_size == 0  # still the evidence, not a fresh empty store
+    assert json.loads((data / "index" / "meta.json").read_text())["tokenizer"]
