@@ -109,3 +109,21 @@ FAULTS: dict[str, tuple[str, Damage]] = {
     "payload-file": ("Qdrant payload file truncated", corrupt_payload_file),
     "vector-file": ("Qdrant BM25 vector file overwritten", corrupt_vector_file),
 }
+
+
+#: The repair each fault's message names, as `govrag` argument lists ({data}: the data dir, {job}: its
+#: ingest job). "move-aside" is the one step that is not a govrag command: move chunks.sqlite* away.
+REPAIRS: dict[str, list[list[str]]] = {
+    **{f: [["move-aside"], ["ingest", "run", "{job}"], ["index", "build"]]
+       for f in ("docstore-empty", "docstore-cut", "docstore-random-pages", "docstore-damaged-row")},
+    "meta-bad": [["index", "build", "--rebuild"]],
+    "vector-file": [["index", "build", "--rebuild"]],
+    "payload-file": [["index", "build", "--rebuild"]],
+    "build-interrupted": [["index", "build"]],
+    "id-tracker-cut": [["index", "build"]],
+}
+
+
+def move_docstore_aside(data: Path) -> None:
+    for path in data.glob("chunks.sqlite*"):
+        path.rename(path.with_name(path.name + ".damaged"))

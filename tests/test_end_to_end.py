@@ -197,10 +197,14 @@ def test_api(settings: Settings, service: Service) -> None:
         ask = client.post("/ask", json={"query": "借地権の存続期間"}).json()
         assert ask["citations"] and ask["citations"][0]["url"].startswith("https://laws.e-gov.go.jp/law/")
         for bad in ({"query": ""}, {"query": "   "}, {"query": "あ" * 1001}, {"query": "x", "k": 0},
-                    {"query": "x", "mode": "magic"}, {"query": "x", "filters": {"year_from": 2020, "year_to": 1990}},
+                    {"query": "x", "mode": "magic"},
                     {"query": "x", "filters": {"source": ["twitter"]}}, {"query": "x", "unknown": 1}):
             response = client.post("/search", json=bad)
             assert response.status_code == 422, bad
+        # An inverted range is read the other way round, and the response says so.
+        inverted = client.post("/search", json={"query": "借地権", "filters": {"year_from": 2020, "year_to": 1990}})
+        assert inverted.status_code == 200
+        assert inverted.json()["warnings"] == ["year_from 2020 is after year_to 1990: searched 1990–2020"]
         assert client.get("/documents/not-a-chunk").status_code == 422  # not a chunk id at all
         assert client.get("/documents/00000000-0000-0000-0000-000000000000").status_code == 404
         assert client.get("/openapi.json").status_code == 200

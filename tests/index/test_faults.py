@@ -58,16 +58,16 @@ def one_line_error(result: Result, name: str) -> str:
     return errors[0]
 
 
-def repair(data: Path, how: str, sample_index: Path) -> None:
-    args = ["--data-dir", str(data)]
-    if how == "reingest":  # what the message says: move the store aside, ingest, build
-        for path in data.glob("chunks.sqlite*"):
-            path.rename(path.with_name(path.name + ".damaged"))
-        result = govrag("ingest", "run", str(sample_index / "job.toml"), "--workers", "1", *args)
+def repair(data: Path, fault: str, sample_index: Path) -> None:
+    """The repair the fault's message names (faults.REPAIRS, the same steps the fault table runs)."""
+    for step in faults.REPAIRS[fault]:
+        if step == ["move-aside"]:
+            faults.move_docstore_aside(data)
+            continue
+        args = [str(sample_index / "job.toml") if a == "{job}" else a for a in step]
+        extra = ["--no-descriptors"] if step[:2] == ["index", "build"] else []
+        result = govrag(*args, *extra, "--workers", "1", "--data-dir", str(data))
         assert result.exit_code == 0, result.output
-    rebuild = ["--rebuild"] if how == "rebuild" else []
-    result = govrag("index", "build", "--no-descriptors", "--workers", "1", *rebuild, *args)
-    assert result.exit_code == 0, result.output
 
 
 def assert_healthy(data: Path) -> None:
@@ -93,7 +93,7 @@ def test_fatal_damage_is_refused_in_one_line_and_the_named_repair_works(
         Service(Settings(data_dir=data))
     assert name in str(refused.value) and "\n" not in str(refused.value)
     assert one_line_error(govrag("serve", "--data-dir", str(data)), name)
-    repair(data, how, sample_index)
+    repair(data, fault, sample_index)
     assert_healthy(data)
 
 
@@ -118,6 +118,7 @@ def test_a_cut_id_tracker_is_served_degraded_and_index_build_repairs_it(sample_i
         svc.close()
     cli = govrag("search", QUESTION, "--mode", "bm25", "--data-dir", str(data))
     assert cli.exit_code == 0 and "warning: degraded:" in cli.output
+    assert faults.REPAIRS["id-tracker-cut"] == [["index", "build"]]  # no --rebuild
     built = govrag("index", "build", "--no-descriptors", "--workers", "1", "--data-dir", str(data))
     assert built.exit_code == 0 and "repair: " in built.output, built.output
     assert_healthy(data)
@@ -140,7 +141,7 @@ def test_a_damaged_row_is_a_503_naming_the_file_and_health_turns_degraded(sample
     one_line_error(govrag("search", QUESTION, "--mode", "bm25", "--data-dir", str(data)), "chunks.sqlite")
     doctor = govrag("doctor", "--full", "--data-dir", str(data))
     assert doctor.exit_code == 1 and "1 damaged rows" in doctor.output and "repair:" in doctor.output
-    repair(data, "reingest", sample_index)
+    repair(data, "docstore-damaged-row", sample_index)
     assert_healthy(data)
 
 
