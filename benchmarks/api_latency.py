@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,43 +32,21 @@ import httpx
 from govrag.config import Settings
 from govrag.eval.datasets import load_jsonl, load_lawqa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/api/server.py starts the server
+from tests.api.server import server_process  # noqa: E402
+
 # Not among the measured questions, so warming up loads the model without priming its cache.
 WARM_UP = ["会社の設立の手続", "個人情報の定義", "道路の占用の許可", "行政処分の取消し", "労働時間の上限",
            "相続の放棄", "建築物の高さ制限", "消費税の税率", "国会議員の歳費", "河川の管理者"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, Any]]]:
     """`govrag serve` on DIR in its own process: (base URL, process, first /healthz body with `_startup_s`)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        t0 = time.perf_counter()
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"server exited: {server.stderr.read().decode() if server.stderr else ''}")
-            try:
-                health = httpx.get(f"{base}/healthz", timeout=2).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+    t0 = time.perf_counter()
+    with server_process(data_dir, timeout_s=600) as (base, server):
+        health = httpx.get(f"{base}/healthz", timeout=10).json()
         yield base, server, {**health, "_startup_s": time.perf_counter() - t0}
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def queries(settings: Settings) -> list[str]:

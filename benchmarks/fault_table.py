@@ -66,8 +66,9 @@ def api_cell(data: Path) -> str:
             said = body.get("detail") if found.status_code != 200 else (body["warnings"] or ["no warning"])[0]
             return short(f"/healthz {health['status']}, /readyz {ready}, /search {found.status_code}: {said}", data)
     except RuntimeError as exc:  # the server refused to start: its one line
-        lines = [line for line in str(exc).splitlines() if line.startswith("error:")]
-        return short(f"refuses to start: {lines[0] if lines else str(exc)[-200:]}", data)
+        text = str(exc)
+        said = text[text.index("error:"):].splitlines()[0] if "error:" in text else text[-200:]
+        return short(f"refuses to start: {said}", data)
 
 
 def repair_cell(data: Path, fault: str, job: Path) -> str:
@@ -102,7 +103,7 @@ def main() -> None:
             run = govrag(*step, "--data-dir", str(source))
             if run.returncode != 0:
                 raise SystemExit(f"building {source} failed: {run.stderr[-500:]}")
-    print(f"## Faults on copies of a built data dir — `python benchmarks/fault_table.py`\n")
+    print("## Faults on copies of a built data dir — `python benchmarks/fault_table.py`\n")
     print(f"Source: {args.job} built into a fresh dir; `DATA` is the damaged copy. "
           f"CLI: `govrag search {QUESTION}`. API: `govrag serve`, then /healthz, /readyz, POST /search.\n")
     print("| damage | CLI says | API says | repair, then |")

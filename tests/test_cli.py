@@ -79,3 +79,10 @@ def test_index_and_search_before_ingest(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "is empty" in refused.output
     status = runner.invoke(app, ["index", "status", "--data-dir", str(tmp_path)])
     assert status.exit_code == 2
+
+
+def test_k_out_of_range_is_an_error_not_no_results(tmp_path: Path) -> None:
+    for command, k in (("search", "0"), ("search", "-1"), ("search", "51"), ("ask", "0"), ("ask", "21")):
+        result = runner.invoke(app, [command, "民法", "-k", k, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 2 and "Invalid value" in result.output, (command, k, result.output)
+        assert "no results" not in result.output

@@ -24,6 +24,13 @@ def free_port() -> int:
 @contextmanager
 def running_server(data_dir: Path, timeout_s: float = 60) -> Iterator[str]:
     """Yield the base URL once /healthz answers; the server is stopped (SIGINT) on exit."""
+    with server_process(data_dir, timeout_s) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(data_dir: Path, timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """(base URL, the server process) once /healthz answers; stopped (SIGINT) on exit."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
@@ -42,7 +49,7 @@ def running_server(data_dir: Path, timeout_s: float = 60) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.25)
-        yield base
+        yield base, server
     finally:
         server.send_signal(signal.SIGINT)
         try:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from govrag.index.integrity import DataError, Problem, check_sqlite_file
 from govrag.models import content_hash
 
 if TYPE_CHECKING:
@@ -361,15 +362,21 @@ class EmbeddingCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        repair = f"delete {self.path} (a cache: what it held is embedded again)"
+        if self.path.exists() and self.path.stat().st_size and (bad := check_sqlite_file(self.path, "embedding cache", repair)):
+            raise DataError(bad)
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS embeddings ("
+                " model_id TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,"
+                " PRIMARY KEY (model_id, hash)) WITHOUT ROWID"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise DataError(Problem("embedding cache", str(self.path), f"is damaged ({exc})", repair)) from None
         self._lock = threading.Lock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS embeddings ("
-            " model_id TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,"
-            " PRIMARY KEY (model_id, hash)) WITHOUT ROWID"
-        )
 
     def get_many(self, model_id: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """The cached vectors among `hashes` (misses are simply absent)."""
