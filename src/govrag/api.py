@@ -11,6 +11,7 @@ health probes, which run on the event loop, answer at once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -44,7 +45,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state["service"] = service or Service(config)
-        state["limiter"] = anyio.CapacityLimiter(config.api_workers)
+        state["limiter"] = anyio.CapacityLimiter(config.api_workers or os.cpu_count() or 1)
         yield
         if service is None:
             state["service"].close()

@@ -38,8 +38,9 @@ class Settings(BaseSettings):
         default=4096, ge=0, description="Query vectors kept in memory by a running service (0: none kept)."
     )
     api_workers: int = Field(
-        default=4, ge=1, le=64,
-        description="Searches the API runs at once; more requests wait for a slot (threads and memory stay bounded).",
+        default=0, ge=0, le=64,
+        description="Searches the API runs at once (0: one per CPU core); more requests wait for a slot, so threads "
+                    "and memory stay bounded and the health probes answer at once.",
     )
     max_request_bytes: int = Field(
         default=65_536, ge=1024, description="Largest request body the API reads; more is a 413.",
