@@ -91,17 +91,22 @@ def _reading(method: Callable[_P, _T]) -> Callable[_P, _T]:
             return result
         except sqlite3.DatabaseError as exc:
             store: DocStore = args[0]  # type: ignore[assignment]
-            raise DataError(Problem("docstore", str(store.path), f"cannot be read ({exc})", reingest(store.path),
+            raise DataError(Problem("docstore", str(store.path), f"cannot be read ({_brief(exc)})", reingest(store.path),
                                     fatal=True)) from None
 
     return wrapper
+
+
+def _brief(exc: BaseException) -> str:
+    """SQLite's message, without the row text it sometimes quotes."""
+    return str(exc).split(" with text ")[0][:160]
 
 
 def _guarded(rows: Iterator[_T], store: DocStore) -> Iterator[_T]:
     try:
         yield from rows
     except sqlite3.DatabaseError as exc:
-        raise DataError(Problem("docstore", str(store.path), f"cannot be read ({exc})", reingest(store.path),
+        raise DataError(Problem("docstore", str(store.path), f"cannot be read ({_brief(exc)})", reingest(store.path),
                                 fatal=True)) from None
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
