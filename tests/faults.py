@@ -49,6 +49,20 @@ def overwrite_docstore_pages(data: Path) -> None:
         fh.write(random.Random(7).randbytes(65536))
 
 
+def damage_table_page(data: Path, text: str = "故意又は過失によって他人の権利") -> None:
+    """Random bytes over the whole page that stores one chunk (民法 第七百九条): start-up never reads
+    it, so only SQLite's page check (or a search that returns that chunk) finds it."""
+    db = sqlite3.connect(data / "chunks.sqlite")
+    page_size, = db.execute("PRAGMA page_size").fetchone()
+    db.close()
+    path = data / "chunks.sqlite"
+    at = path.read_bytes().find(text.encode("utf-8"))
+    assert at >= 0, f"{text} is not stored in {path}"
+    with path.open("r+b") as fh:
+        fh.seek(at - at % page_size)
+        fh.write(random.Random(11).randbytes(page_size))
+
+
 def damage_chunk_row(data: Path, text: str = "借地権の存続期間は、三十年とする") -> None:
     """Random bytes over the stored text of one chunk (借地借家法 第三条), pages left intact:
     SQLite's own checks cannot see it, only reading the row can."""
@@ -102,6 +116,7 @@ FAULTS: dict[str, tuple[str, Damage]] = {
     "docstore-empty": ("chunks.sqlite truncated to 0 bytes", truncate_docstore),
     "docstore-cut": ("chunks.sqlite cut in half", cut_docstore),
     "docstore-random-pages": ("64 KiB of random bytes in chunks.sqlite", overwrite_docstore_pages),
+    "docstore-table-page": ("random bytes over the page of one stored chunk", damage_table_page),
     "docstore-damaged-row": ("one chunk row's JSON replaced by random bytes", damage_chunk_row),
     "id-tracker-cut": ("Qdrant id tracker cut in half", cut_id_tracker),
     "build-interrupted": ("index build killed before its first point", interrupt_build),
@@ -115,7 +130,8 @@ FAULTS: dict[str, tuple[str, Damage]] = {
 #: ingest job). "move-aside" is the one step that is not a govrag command: move chunks.sqlite* away.
 REPAIRS: dict[str, list[list[str]]] = {
     **{f: [["move-aside"], ["ingest", "run", "{job}"], ["index", "build"]]
-       for f in ("docstore-empty", "docstore-cut", "docstore-random-pages", "docstore-damaged-row")},
+       for f in ("docstore-empty", "docstore-cut", "docstore-random-pages", "docstore-table-page",
+                 "docstore-damaged-row")},
     "meta-bad": [["index", "build", "--rebuild"]],
     "vector-file": [["index", "build", "--rebuild"]],
     "payload-file": [["index", "build", "--rebuild"]],

@@ -82,12 +82,14 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         """Liveness: always 200 while the process serves; `status` says "degraded" with the problems."""
         return svc().health()
 
-    @app.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "Degraded"}})
+    @app.get("/readyz", response_model=ReadyOut,
+             responses={503: {"model": ReadyOut, "description": "Checking, degraded or failed"}})
     async def readyz() -> Any:
-        """Readiness: 200 only when no problem is known (the checks rerun when a data file changed)."""
-        problems = [p.as_dict() for p in svc().readiness()]
-        if problems:
-            return JSONResponse({"status": "degraded", "problems": problems}, status_code=503)
+        """Readiness: 200 only when every check has passed (they rerun when a data file changed)."""
+        status = svc().readiness()
+        if status != "ok":
+            problems = [p.as_dict() for p in svc().problems]
+            return JSONResponse({"status": status, "problems": problems}, status_code=503)
         return {"status": "ready", "problems": []}
 
     @app.post("/search", response_model=SearchOut, responses=_ERRORS)

@@ -224,12 +224,12 @@ class HealthOut(BaseModel):
 
     model_config = {"extra": "allow"}
 
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "checking", "degraded", "failed"]
     problems: list[ProblemOut]
 
 
 class ReadyOut(BaseModel):
-    status: Literal["ready", "degraded"]
+    status: Literal["ready", "checking", "degraded", "failed"]
     problems: list[ProblemOut]
 
 

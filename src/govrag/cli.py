@@ -374,14 +374,17 @@ def serve_cmd(
 
     from govrag.api import create_app
 
-    service = _service(data_dir)
+    service = _service(data_dir, check_pages=True)
     uvicorn.run(create_app(service), host=host, port=port, log_level="info")
 
 
-def _service(data_dir: Path | None) -> Service:
-    """The service, or one line saying why not; a degraded one is opened with its problems printed."""
+def _service(data_dir: Path | None, *, check_pages: bool = False) -> Service:
+    """The service, or one line saying why not; a degraded one is opened with its problems printed.
+
+    One-shot commands leave SQLite's page check to `govrag doctor` (seconds to half a minute on the
+    whole archive); `govrag serve` runs it in the background."""
     try:
-        service = Service(_settings(data_dir))
+        service = Service(_settings(data_dir), check_pages=check_pages)
     except (NotReady, StoreError, DataError) as exc:
         _fail(str(exc))
     _warn(service.warnings())

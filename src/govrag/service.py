@@ -7,6 +7,7 @@ the same and the wiring (which store, which embedder) lives in one place.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
 from govrag.index.indexer import ARTICLE, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
-from govrag.index.integrity import DataError, Problem
+from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
 from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
@@ -46,6 +47,7 @@ class NotReady(RuntimeError):
 
 
 SMOKE_QUERY = "法律"  # a probe read at start-up: damaged payload or vector files fail here, not on a user
+MAX_RUNTIME_PROBLEMS = 20  # faults met while serving that health lists (each distinct one once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,10 @@ class Service:
     """Opens the data dir after checking it is whole (index/integrity.py); fatal problems raise
     `NotReady` or `DataError` with one line, the rest are served as a loudly reported degraded state."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, check_pages: bool = True) -> None:
+        """`check_pages` starts SQLite's page check of the document store in the background (seconds warm,
+        about 30 s on a cold cache for the whole archive; health says "checking" meanwhile). One-shot CLI
+        commands leave it to `govrag doctor`."""
         if not settings.chunk_db.exists():
             raise NotReady(f"no document store at {settings.chunk_db}: run `govrag ingest run ingest/laws-sample.toml` first")
         meta = IndexMeta.load(settings.index_dir / META_FILE)
@@ -91,9 +96,10 @@ class Service:
         self.docstore = DocStore(settings.chunk_db)
         self._lock = threading.Lock()
         self._runtime: list[Problem] = []
+        self._pages: Problem | None = None
+        self._checking = False
+        self._checked = threading.Event()
         try:
-            if (damage := self.docstore.quick_check()) is not None:
-                raise DataError(damage)
             self.store = _opened(lambda: open_index(settings), settings.store_url or settings.index_dir / "qdrant")
             try:
                 self.descriptors = _opened(lambda: open_descriptors(settings),
@@ -113,6 +119,10 @@ class Service:
         if fatal := [p for p in self._problems if p.fatal]:
             self.close()
             raise DataError(fatal[0])
+        if check_pages:
+            self.check_pages()
+        else:
+            self._checked.set()
 
     def _open_search(self, settings: Settings, meta: IndexMeta, embedder: Embedder | None) -> None:
         self.encoder = Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len)
@@ -133,9 +143,13 @@ class Service:
 
     # -- integrity ---------------------------------------------------------------------------
 
+    @property
+    def _where(self) -> str:
+        return str(self.settings.store_url or self.settings.index_dir / "qdrant")
+
     def _check(self) -> list[Problem]:
         """Counts against the build's records, then one real read of the index (damaged files fail here)."""
-        where = self.settings.store_url or self.settings.index_dir / "qdrant"
+        where = self._where
         problems = verify_index(self.docstore, self.store, self.meta, where)
         if not any(p.fatal for p in problems):
             try:
@@ -148,39 +162,81 @@ class Service:
     def _watched(self) -> tuple[Path, ...]:
         return (self.settings.chunk_db, self.settings.index_dir / META_FILE)
 
+    def check_pages(self) -> None:
+        """Run SQLite's page check of the document store in a thread of its own (a no-op while one runs)."""
+        with self._lock:
+            if self._checking:
+                return
+            self._checking = True
+            self._checked.clear()
+        threading.Thread(target=self._check_pages, name="govrag-page-check", daemon=True).start()
+
+    def _check_pages(self) -> None:
+        try:
+            problem = self.docstore.quick_check()
+        except (OSError, sqlite3.DatabaseError) as exc:
+            problem = Problem("docstore", str(self.docstore.path), f"cannot be read ({exc})", reingest(self.docstore.path),
+                              fatal=True)
+        with self._lock:
+            self._pages = problem
+            self._checking = False
+        self._checked.set()
+
+    def wait_checked(self, timeout: float | None = None) -> bool:
+        """Wait for the page check; True once it has ended."""
+        return self._checked.wait(timeout)
+
     @property
     def problems(self) -> list[Problem]:
-        """Everything known to be wrong: the start-up checks plus faults met while serving."""
+        """Everything known to be wrong: the start-up checks, the page check and faults met while serving."""
         with self._lock:
-            return [*self._problems, *self._runtime]
+            return [*self._problems, *([self._pages] if self._pages else []), *self._runtime]
+
+    def status(self) -> str:
+        """"failed" (a fatal problem: search and ask answer 503), "degraded" (served, with warnings),
+        "checking" (the page check has not ended yet) or "ok"."""
+        problems = self.problems
+        if any(p.fatal for p in problems):
+            return "failed"
+        if problems:
+            return "degraded"
+        with self._lock:
+            return "checking" if self._checking else "ok"
+
+    def _refuse_if_failed(self) -> None:
+        """A fatal problem found while serving (the page check, a store changed on disk) stops answers."""
+        fatal = [p for p in self.problems if p.fatal]
+        if fatal:
+            raise DataError(fatal[0])
 
     def report(self, exc: DataError | StoreError) -> Problem:
         """Record a fault met while serving (a damaged row, an unreadable segment), so health says so."""
         problem = exc.problem if isinstance(exc, DataError) else Problem(
-            "index", str(self.settings.store_url or self.settings.index_dir / "qdrant"), str(exc),
-            "`govrag doctor`, then the repair it names")
+            "index", self._where, str(exc), "`govrag doctor`, then the repair it names")
         with self._lock:
-            if problem not in self._runtime:
+            if problem not in self._runtime and len(self._runtime) < MAX_RUNTIME_PROBLEMS:
                 self._runtime.append(problem)
         return problem
 
-    def readiness(self) -> list[Problem]:
-        """The problems now. Checks run again only when a watched file changed since they last passed
-        (a stat per probe otherwise), so a store damaged under a running server is noticed."""
+    def readiness(self) -> str:
+        """`status()` now. The checks run again only when a watched file changed since they last ran
+        (a stat per probe otherwise), so a store damaged under a running server is noticed: the
+        cheap ones at once, the page check in the background."""
         if any(_FileState.of(p) != state for p, state in self._files.items()):
             try:
                 meta = IndexMeta.load(self.settings.index_dir / META_FILE)
-                fresh = [p for p in [self.docstore.quick_check()] if p is not None]
+                fresh: list[Problem] = []
                 if meta is None:
                     fresh.append(Problem("index", str(self.settings.index_dir / META_FILE), "is gone",
                                          "`govrag index build --rebuild`", fatal=True))
-                fresh += verify_index(self.docstore, self.store, self.meta, self.settings.index_dir / "qdrant")
+                fresh += verify_index(self.docstore, self.store, self.meta, self._where)
             except DataError as exc:
                 fresh = [exc.problem]
             self._files = {p: _FileState.of(p) for p in self._watched()}
             with self._lock:
                 self._problems = fresh
-        return self.problems
+            self.check_pages()
+        return self.status()
 
     def close(self) -> None:
         self.store.close()
@@ -191,6 +247,7 @@ class Service:
     def _recording(self) -> Iterator[None]:
         """A damaged row or segment met while serving is recorded (health turns "degraded") and re-raised."""
         try:
+            self._refuse_if_failed()
             yield
         except (DataError, StoreError) as exc:
             self.report(exc)
@@ -234,9 +291,8 @@ class Service:
         embedder = self.searcher.embedder
         cache = {"hits": embedder.hits, "misses": embedder.misses, "size": len(embedder)} if isinstance(
             embedder, QueryCachedEmbedder) else None
-        problems = self.problems
-        return {"status": "degraded" if problems else "ok", "problems": [p.as_dict() for p in problems],
-                **self._counts, "query_cache": cache}
+        return {"status": self.status(), "problems": [p.as_dict() for p in self.problems], **self._counts,
+                "query_cache": cache}
 
     def warnings(self) -> list[str]:
         """One line per known problem: what /search, /ask and the CLI print next to every result."""

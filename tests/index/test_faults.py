@@ -73,6 +73,7 @@ def repair(data: Path, fault: str, sample_index: Path) -> None:
 def assert_healthy(data: Path) -> None:
     svc = Service(Settings(data_dir=data))
     try:
+        assert svc.wait_checked(60)
         assert svc.health()["status"] == "ok" and svc.problems == []
         assert svc.health()["points"] == 1810
         assert ANSWER in [h.chunk.label for h in svc.search(QUESTION).hits][:3]
@@ -94,6 +95,32 @@ def test_fatal_damage_is_refused_in_one_line_and_the_named_repair_works(
     assert name in str(refused.value) and "\n" not in str(refused.value)
     assert one_line_error(govrag("serve", "--data-dir", str(data)), name)
     repair(data, fault, sample_index)
+    assert_healthy(data)
+
+
+def test_damaged_pages_found_by_the_page_check_stop_answers(sample_index: Path, tmp_path: Path) -> None:
+    """A damaged page no start-up read touches: `govrag serve` starts, its background page check finds
+    it, and from then on /search is a 503 naming the file and the repair; /readyz and /healthz say "failed"."""
+    data = damaged_copy(sample_index, tmp_path, "docstore-table-page")
+    svc = Service(Settings(data_dir=data))
+    try:
+        assert svc.wait_checked(60)
+        assert svc.status() == "failed"
+        with TestClient(create_app(svc), raise_server_exceptions=False) as client:
+            health = client.get("/healthz").json()
+            (problem,) = health["problems"]
+            assert health["status"] == "failed" and problem["component"] == "docstore" and problem["fatal"]
+            assert problem["path"].endswith("chunks.sqlite") and "govrag ingest run" in problem["repair"]
+            assert client.get("/readyz").status_code == 503
+            refused = client.post("/search", json={"query": QUESTION, "mode": "bm25"})
+            assert refused.status_code == 503 and "chunks.sqlite" in refused.json()["detail"]
+            assert "govrag ingest run" in refused.json()["detail"]
+    finally:
+        svc.close()
+    doctor = govrag("doctor", "--data-dir", str(data))
+    assert doctor.exit_code == 1 and "FAIL document store passes PRAGMA quick_check" in doctor.output
+    assert "govrag ingest run" in doctor.output
+    repair(data, "docstore-table-page", sample_index)
     assert_healthy(data)
 
 
@@ -129,6 +156,7 @@ def test_a_damaged_row_is_a_503_naming_the_file_and_health_turns_degraded(sample
     data = damaged_copy(sample_index, tmp_path, "docstore-damaged-row")
     svc = Service(Settings(data_dir=data))
     try:
+        assert svc.wait_checked(60)
         with TestClient(create_app(svc), raise_server_exceptions=False) as client:
             assert client.get("/healthz").json()["status"] == "ok"  # nothing read it yet
             response = client.post("/search", json={"query": QUESTION, "mode": "bm25"})
@@ -149,12 +177,14 @@ def test_a_store_changed_under_a_running_server_is_noticed_by_readyz(sample_inde
     data = faults.copy_data(sample_index, tmp_path / "data")
     svc = Service(Settings(data_dir=data))
     try:
-        with TestClient(create_app(svc)) as client:
+        assert svc.wait_checked(60)
+        with TestClient(create_app(svc), raise_server_exceptions=False) as client:
             assert client.get("/readyz").status_code == 200
             faults.bad_meta(data)
             ready = client.get("/readyz")
             assert ready.status_code == 503 and "meta.json" in ready.json()["problems"][0]["path"]
-            assert client.get("/healthz").json()["status"] == "degraded"
+            assert client.get("/healthz").json()["status"] == "failed"
+            assert client.post("/search", json={"query": QUESTION}).status_code == 503
     finally:
         svc.close()
 
@@ -162,7 +192,7 @@ def test_a_store_changed_under_a_running_server_is_noticed_by_readyz(sample_inde
 def test_doctor_names_every_fault_and_passes_a_healthy_dir(sample_index: Path, tmp_path: Path) -> None:
     fine = govrag("doctor", "--data-dir", str(sample_index))
     assert fine.exit_code == 0 and "FAIL" not in fine.output, fine.output
-    for fault in ("docstore-empty", "meta-bad", "id-tracker-cut", "vector-file"):
+    for fault in ("docstore-empty", "docstore-random-pages", "meta-bad", "id-tracker-cut", "vector-file"):
         data = damaged_copy(sample_index, tmp_path / fault, fault)
         result = govrag("doctor", "--data-dir", str(data))
         assert result.exit_code == 1 and "FAIL" in result.output and "repair:" in result.output, (fault, result.output)
