@@ -82,6 +82,12 @@ _NAME_PREFIX = re.compile(r"^(?:旧|新|改正|現行)")
 _NOT_LAW_ENDINGS = tuple(
     "方法 手法 違法 合法 不法 適法 用法 寸法 作法 療法 工法 製法 技法 論法 解法 算法 文法 司法 立法 話法 戦法 兵法 魔法 便法".split()
 )
+#: Names of fields and kinds of law, not of a law: 「労働法では」 is no premise to refuse.
+_GENERIC_LAW_WORDS = frozenset(
+    """民事法 刑事法 行政法 手続法 実体法 特別法 一般法 基本法 国際法 成文法 慣習法 判例法 国内法 外国法 現行法 改正法
+    労働法 経済法 環境法 社会法 知財法 刑罰法 規制法 関係法 関連法 根拠法 上位法 下位法 個別法 特措法 各種法 事業法
+    消費者法 情報法 医事法 教育法 租税法 税務法 金融法 商事法 家族法 財産法 会社関係法 憲法論 比較法 法令法""".split()
+)
 
 
 class LawDirectory:
@@ -175,8 +181,9 @@ class LawDirectory:
     def unknown_names_in(self, text: str) -> list[str]:
         """Short law names in `text` (「証券取引法」「スパイ防止法」) that are no law this directory knows.
 
-        A candidate is a run of kanji or katakana of at least four characters ending in 法, minus a
-        leading 旧/新/改正; full titles (…に関する法律) are left to `names_in`. A question built on a
+        A candidate is a run of kanji or katakana of at least three characters ending in 法 (薬事法,
+        renamed in 2014), minus a leading 旧/新/改正 and the names of fields (労働法, 行政法); full titles
+        (…に関する法律) are left to `names_in`. A question built on a
         repealed or invented law must be told so, not answered from whatever else matches.
         """
         known = [(a, b) for a, b, _ in self.names_in(text)]
@@ -184,7 +191,8 @@ class LawDirectory:
         for m in _SHORT_LAW_NAME.finditer(text):
             name = _NAME_PREFIX.sub("", m.group(0))
             start = m.end() - len(name)
-            if len(name) < 4 or name.endswith(_NOT_LAW_ENDINGS) or any(a <= start and m.end() <= b for a, b in known):
+            if len(name) < 3 or name.endswith(_NOT_LAW_ENDINGS) or name in _GENERIC_LAW_WORDS or any(
+                    a <= start and m.end() <= b for a, b in known):
                 continue
             if not self.resolve(name) and name not in out:
                 out.append(name)
