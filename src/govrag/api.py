@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -23,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from govrag import api_guard
 from govrag.api_models import (
-    CHUNK_ID_PATTERN, AskIn, AskOut, ChunkOut, CitationOut, DocumentOut, ErrorOut, HealthOut, HitOut, ReadyOut,
+    CHUNK_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HitOut, ReadyOut,
     SearchIn, SearchOut,
 )
 from govrag.config import Settings
@@ -106,7 +105,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         answer = await in_worker(lambda: svc().ask(body.question, body.options()))
         return AskOut(
             question=answer.question, answer=answer.text, sufficient=answer.sufficient, evidence=answer.evidence,
-            mode=answer.mode, citations=[CitationOut(**asdict(c)) for c in answer.citations],
+            mode=answer.mode, citations=answer.citations,
             warnings=[*body.filters.notes, *answer.warnings, *svc().warnings()], timings_ms=answer.timings_ms,
         )
 

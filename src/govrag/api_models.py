@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictStr, model_validator
 
+from govrag.answer.extractive import AnswerCitation
 from govrag.index.store.base import Filters
 from govrag.models import Chunk
 from govrag.retrieval.search import SearchOptions
@@ -185,22 +186,13 @@ class SearchOut(BaseModel):
     timings_ms: dict[str, float]
 
 
-class CitationOut(BaseModel):
-    n: int
-    label: str
-    url: str
-    chunk_id: str
-    source: str
-    quote: str
-
-
 class AskOut(BaseModel):
     question: str
     answer: str
     sufficient: bool
     evidence: float
     mode: str
-    citations: list[CitationOut]
+    citations: list[AnswerCitation]  # the answer's own record: number, label, URL, chunk id, source, quote
     warnings: list[str]
     timings_ms: dict[str, float]
 
