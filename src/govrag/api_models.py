@@ -17,11 +17,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateA
 
 from govrag.answer.extractive import AnswerCitation
 from govrag.index.store.base import Filters
-from govrag.models import Chunk
+from govrag.index.integrity import Problem
+from govrag.models import Chunk, SourceName
 from govrag.retrieval.search import SearchOptions
 
 MAX_QUERY_CHARS = 1000
-SourceName = Literal["law", "diet", "gazette"]
 # C0/C1 controls other than tab and line ends are not text anyone types.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -203,26 +203,18 @@ class DocumentOut(BaseModel):
     after: list[ChunkOut]
 
 
-class ProblemOut(BaseModel):
-    component: str
-    path: str
-    message: str
-    repair: str
-    fatal: bool
-
-
 class HealthOut(BaseModel):
     """Liveness plus what is served; `status` is "ok" only when no problem is known."""
 
     model_config = {"extra": "allow"}
 
     status: Literal["ok", "checking", "degraded", "failed"]
-    problems: list[ProblemOut]
+    problems: list[Problem]  # component, path, message, repair, fatal
 
 
 class ReadyOut(BaseModel):
     status: Literal["ready", "checking", "degraded", "failed"]
-    problems: list[ProblemOut]
+    problems: list[Problem]  # component, path, message, repair, fatal
 
 
 class ErrorOut(BaseModel):

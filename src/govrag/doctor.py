@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govrag.config import Settings
+from govrag.index.descriptors import verify_descriptors
 from govrag.index.docstore import DocStore
-from govrag.index.indexer import SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
+from govrag.index.indexer import REBUILD, IndexMeta, StaleIndex, check_tokenizer, verify_index
 from govrag.index.integrity import DataError, Problem, check_sqlite_file, reingest
 from govrag.index.sparse import Bm25Encoder
-from govrag.index.store.base import Leg, StoreError, VectorStore
-from govrag.service import META_FILE, REBUILD, SMOKE_QUERY, open_descriptors, open_index
+from govrag.index.store.base import StoreError, VectorStore
+from govrag.service import META_FILE, open_descriptors, open_index, smoke_read, store_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +78,20 @@ def _checks(settings: Settings, full: bool) -> Iterator[Check]:
                 counted = verify_index(docstore, store, meta, where)
                 yield Check("index holds every point its build wrote", tuple(counted),
                             detail=f"{store.count():,} points")
-            except (DataError, StoreError) as exc:
-                yield Check("index holds every point its build wrote", (_problem(exc, where),))
+            except DataError as exc:
+                yield Check("index holds every point its build wrote", (exc.problem,))
+            except StoreError as exc:
+                yield Check("index holds every point its build wrote", (store_problem(exc, where, "cannot be counted"),))
             try:
-                encoder = Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len)
-                store.query([Leg(SPARSE, encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
+                smoke_read(store, Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len))
                 yield Check("index answers a query", ())
             except StoreError as exc:
-                yield Check("index answers a query", (_problem(exc, where),))
+                yield Check("index answers a query", (store_problem(exc, where, "cannot be read"),))
         if outlines is not None and docstore is not None and meta is not None and meta.dense_model:
-            yield _outline_check(docstore, outlines, meta, settings.index_dir / "descriptors")
+            where = settings.store_url or settings.index_dir / "descriptors"
+            yield Check("law-outline index covers its laws",
+                        tuple(verify_descriptors(docstore, outlines, meta.dense_model, where)),
+                        detail=f"{outlines.count():,} windows")
     finally:
         for opened in (store, outlines):
             if opened is not None:
@@ -103,30 +108,8 @@ def _open(name: str, opener: Callable[[], VectorStore], where: Path) -> Generato
     try:
         store = opener()
     except StoreError as exc:
-        yield Check(name, (_problem(exc, where),))
+        yield Check(name, (store_problem(exc, where, "cannot be opened"),))
         return None
     yield Check(name, ())
     return store
 
-
-def _outline_check(docstore: DocStore, outlines: VectorStore, meta: IndexMeta, where: Path) -> Check:
-    from govrag.index.descriptors import descriptor_stage
-
-    done = docstore.indexed(descriptor_stage(meta.dense_model or ""))
-    laws = [d for d in docstore.documents("law") if d.index_key in done]
-    have = outlines.count()
-    if have < len(laws):
-        return Check("law-outline index covers its laws", (Problem(
-            "descriptors", str(where), f"holds {have:,} windows for {len(laws):,} laws (at least one each)",
-            "`govrag index build` (re-embeds from the cache)"),))
-    return Check("law-outline index covers its laws", (), detail=f"{have:,} windows")
-
-
-def _problem(exc: BaseException, where: object) -> Problem:
-    if isinstance(exc, DataError):
-        return exc.problem
-    text = str(exc)
-    if "another process" in text:
-        return Problem("index", str(where), "is held by another process", "stop `govrag serve` (or the running "
-                       "build) and run `govrag doctor` again", fatal=True)
-    return Problem("index", str(where), f"is damaged ({text[:240]})", REBUILD, fatal=True)

@@ -20,7 +20,7 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import ARTICLE, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
+from govrag.index.indexer import ARTICLE, REBUILD, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
 from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
@@ -153,9 +153,9 @@ class Service:
         problems = verify_index(self.docstore, self.store, self.meta, where)
         if not any(p.fatal for p in problems):
             try:
-                self.store.query([Leg(SPARSE, self.encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
+                smoke_read(self.store, self.encoder)
             except StoreError as exc:
-                problems.append(Problem("index", str(where), f"cannot be read ({exc})", REBUILD, fatal=True))
+                problems.append(store_problem(exc, where, "cannot be read"))
         self._files = {p: _FileState.of(p) for p in self._watched()}
         return problems
 
@@ -312,18 +312,33 @@ class Service:
         }
 
 
-REBUILD = "`govrag index build --rebuild` (embeddings come from the cache)"
+def store_problem(exc: StoreError, where: Path | str, failed: str) -> Problem:
+    """What a store that could not be opened or read means: held by another process (not damage:
+    stop that process), or damaged files (`--rebuild`)."""
+    if held(exc):
+        return Problem("index", str(where), "is held by another process",
+                       "stop `govrag serve` (or the running build) and try again", fatal=True)
+    return Problem("index", str(where), f"{failed} ({exc})", REBUILD, fatal=True)
+
+
+def held(exc: StoreError) -> bool:
+    return "another process" in str(exc)
+
+
+def smoke_read(store: VectorStore, encoder: Bm25Encoder) -> None:
+    """One real BM25 query: damaged payload or vector files fail here (a `StoreError`), not on a user."""
+    store.query([Leg(SPARSE, encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
 
 
 def _opened(opener: Callable[[], VectorStore], where: Path | str) -> VectorStore:
     """A store, or a `DataError` naming it and the repair when its files are damaged (a store held by
-    another process is not damage: that `StoreError` says so and passes through)."""
+    another process is not damage: that `StoreError`, with its own advice, passes through)."""
     try:
         return opener()
     except StoreError as exc:
-        if "another process" in str(exc):
+        if held(exc):
             raise
-        raise DataError(Problem("index", str(where), f"cannot be opened ({exc})", REBUILD, fatal=True)) from None
+        raise DataError(store_problem(exc, where, "cannot be opened")) from None
 
 
 def _article_layer(done: int, laws: int, *, used: bool) -> str:

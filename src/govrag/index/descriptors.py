@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from govrag.index.indexer import ARTICLE, DENSE, IndexReport, article_stage, pending_steps
+from govrag.index.integrity import Problem
 from govrag.index.store.base import Filters, Point, Schema, VectorStore
 from govrag.models import Chunk, chunk_id, content_hash
 
@@ -162,13 +164,26 @@ def build_descriptors(
     return report
 
 
+def _outlined_laws(docstore: DocStore, model_id: str) -> list[DocumentRecord]:
+    done = docstore.indexed(descriptor_stage(model_id))
+    return [d for d in docstore.documents("law") if d.index_key in done]
+
+
+def verify_descriptors(docstore: DocStore, store: VectorStore, model_id: str, where: Path | str) -> list[Problem]:
+    """Every law the build outlined has at least one window in the store."""
+    laws, have = _outlined_laws(docstore, model_id), store.count()
+    if have >= len(laws):
+        return []
+    return [Problem("descriptors", str(where), f"holds {have:,} windows for {len(laws):,} laws (at least one each)",
+                    "`govrag index build` (re-embeds from the cache)")]
+
+
 def repair_descriptors(docstore: DocStore, store: VectorStore, model_id: str) -> list[str]:
     """Laws marked done whose outline windows the store lost (a cut or damaged shard): forget their
     marks so the next `build_descriptors` embeds them again (from the cache). One count per law,
     only when there are fewer windows than laws."""
     stage = descriptor_stage(model_id)
-    done = docstore.indexed(stage)
-    laws = [d for d in docstore.documents("law") if d.index_key in done]
+    laws = _outlined_laws(docstore, model_id)
     if store.count() >= len(laws):
         return []
     lost = [d for d in laws if store.count(Filters(doc_id=(d.doc_id,))) == 0]

@@ -301,13 +301,13 @@ class DocStore:
         try:
             for cid, payload in self._db.execute("SELECT id, payload FROM chunks"):
                 try:
-                    Chunk.from_payload(json.loads(payload))
-                except (ValueError, KeyError, TypeError):
+                    self._decode(payload)
+                except DataError:
                     bad.append(str(cid))
             for row in self._db.execute("SELECT * FROM documents"):
                 try:
-                    DocumentRecord(*row[:7], meta=json.loads(row[7]))
-                except (ValueError, TypeError):
+                    self._document(row)
+                except DataError:
                     bad.append(f"document {row[0]}/{row[1]}")
         except sqlite3.DatabaseError as exc:
             bad.append(f"unreadable pages ({exc})")

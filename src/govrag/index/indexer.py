@@ -65,7 +65,7 @@ class IndexMeta:
         """None when there is no index yet; a `DataError` naming the file when it is damaged."""
         if not path.is_file():
             return None
-        meta: IndexMeta = load_json_record(path, cls, "index", "`govrag index build --rebuild` (embeddings come from the cache)")
+        meta: IndexMeta = load_json_record(path, cls, "index", REBUILD)
         return meta
 
 
@@ -245,6 +245,32 @@ def build_dense(
 # ---- integrity: what the index should hold, and its repair -----------------------------------------
 
 BUILD = "`govrag index build`"
+REBUILD = "`govrag index build --rebuild` (embeddings come from the cache)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    """What the build recorded against what the store holds: the one count both the check and the repair read."""
+
+    docs: list[DocumentRecord]
+    indexed: list[DocumentRecord]
+    points: int
+    expected: int
+    dense_done: set[tuple[str, str, str, str]]
+    dense_have: int
+    dense_wanted: int
+
+
+def _tally(docstore: DocStore, store: VectorStore, meta: IndexMeta) -> _Tally:
+    docs = list(docstore.documents())
+    done = docstore.indexed(SPARSE_STAGE)
+    indexed = [d for d in docs if d.index_key in done]
+    dense_done = docstore.indexed(dense_stage(meta.dense_model)) if meta.dense_model else set()
+    return _Tally(
+        docs, indexed, store.count(), sum(d.n_chunks for d in indexed), dense_done,
+        store.count(with_vector=DENSE) if meta.dense_model else 0,
+        sum(d.n_chunks for d in docs if d.index_key in dense_done),
+    )
 
 
 def verify_index(docstore: DocStore, store: VectorStore, meta: IndexMeta, where: Path | str) -> list[Problem]:
@@ -253,30 +279,23 @@ def verify_index(docstore: DocStore, store: VectorStore, meta: IndexMeta, where:
     Cheap (two counts per stage), so the service runs it at start-up. An index with no point at all,
     or none of the stored documents, is fatal: it could only answer "no results".
     """
-    docs = list(docstore.documents())
-    if not docs:
+    t = _tally(docstore, store, meta)
+    if not t.docs:
         return [Problem("docstore", str(docstore.path), "holds no documents", "`govrag ingest run <job>`", fatal=True)]
-    done = docstore.indexed(SPARSE_STAGE)
-    indexed = [d for d in docs if d.index_key in done]
-    expected = sum(d.n_chunks for d in indexed)
-    points = store.count()
+    if not t.indexed or t.points == 0:
+        return [Problem("index", str(where), f"holds {t.points:,} points for {len(t.indexed):,} of {len(t.docs):,} "
+                        "stored documents (a build that never finished)", BUILD, fatal=True)]
     problems: list[Problem] = []
-    if not indexed or points == 0:
-        return [Problem("index", str(where), f"holds {points:,} points for {len(indexed):,} of {len(docs):,} stored "
-                        "documents (a build that never finished)", BUILD, fatal=True)]
-    if len(indexed) < len(docs):
-        problems.append(Problem("index", str(where), f"covers {len(indexed):,} of {len(docs):,} stored documents "
+    if len(t.indexed) < len(t.docs):
+        problems.append(Problem("index", str(where), f"covers {len(t.indexed):,} of {len(t.docs):,} stored documents "
                                 "(an interrupted build, or documents ingested since)", f"{BUILD} (resumes)"))
-    if points < expected:
-        problems.append(Problem("index", str(where), f"holds {points:,} of the {expected:,} points its build wrote "
+    if t.points < t.expected:
+        problems.append(Problem("index", str(where), f"holds {t.points:,} of the {t.expected:,} points its build wrote "
                                 "(damaged or cut files)", f"{BUILD} (re-indexes what is missing; no --rebuild needed)"))
-    if meta.dense_model:
-        dense_done = docstore.indexed(dense_stage(meta.dense_model))
-        wanted = sum(d.n_chunks for d in docs if d.index_key in dense_done)
-        have = store.count(with_vector=DENSE)
-        if have < wanted:
-            problems.append(Problem("index", str(where), f"holds dense vectors for {have:,} of the {wanted:,} chunks "
-                                    "its build embedded", f"{BUILD} with the same --dense-laws (vectors come from the cache)"))
+    if t.dense_have < t.dense_wanted:
+        problems.append(Problem("index", str(where), f"holds dense vectors for {t.dense_have:,} of the "
+                                f"{t.dense_wanted:,} chunks its build embedded",
+                                f"{BUILD} with the same --dense-laws (vectors come from the cache)"))
     return problems
 
 
@@ -286,26 +305,24 @@ def repair_index(docstore: DocStore, store: VectorStore, meta: IndexMeta) -> lis
 
     Returns the repaired documents' ids. Costs one count per document only when the totals disagree.
     """
-    docs = list(docstore.documents())
-    done = docstore.indexed(SPARSE_STAGE)
-    indexed = [d for d in docs if d.index_key in done]
-    dense = dense_stage(meta.dense_model) if meta.dense_model else None
-    dense_done = docstore.indexed(dense) if dense else set()
-    points_short = store.count() < sum(d.n_chunks for d in indexed)
-    dense_short = dense is not None and store.count(with_vector=DENSE) < sum(
-        d.n_chunks for d in docs if d.index_key in dense_done)
+    t = _tally(docstore, store, meta)
+    points_short = t.points < t.expected
+    dense_short = t.dense_have < t.dense_wanted
     if not (points_short or dense_short):
         return []
+    dense = dense_stage(meta.dense_model) if meta.dense_model else None
+    # The point is gone with every vector it carried: each stage of this store redoes the document.
     main_stages = [SPARSE_STAGE] + ([dense, article_stage(meta.dense_model)] if dense and meta.dense_model else [])
+    chunks_of: dict[tuple[str, str], int] = {}  # every indexed version of a document shares its doc_id filter
+    for doc in t.indexed:
+        chunks_of[doc.source, doc.doc_id] = chunks_of.get((doc.source, doc.doc_id), 0) + doc.n_chunks
     repaired: list[str] = []
-    for doc in indexed:
+    for doc in t.indexed:
         one = Filters(source=(doc.source,), doc_id=(doc.doc_id,))
-        versions = [d for d in indexed if (d.source, d.doc_id) == (doc.source, doc.doc_id)]
-        if points_short and store.count(one) < sum(d.n_chunks for d in versions):
-            # The point is gone with every vector it carried: each stage of this store redoes the document.
+        if points_short and store.count(one) < chunks_of[doc.source, doc.doc_id]:
             docstore.forget_indexed(doc, stages=main_stages)
             repaired.append(doc.doc_id)
-        elif dense_short and doc.index_key in dense_done and store.count(one, with_vector=DENSE) < doc.n_chunks:
-            docstore.forget_indexed(doc, stages=(dense,))  # type: ignore[arg-type]
+        elif dense and dense_short and doc.index_key in t.dense_done and store.count(one, with_vector=DENSE) < doc.n_chunks:
+            docstore.forget_indexed(doc, stages=(dense,))
             repaired.append(doc.doc_id)
     return repaired

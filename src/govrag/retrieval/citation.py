@@ -63,17 +63,21 @@ class CitationLookup:
         ]
         directory = LawDirectory(entries)
         stored = {law_name_key(e.title) for e in entries} | {law_num_key(e.law_num) for e in entries}
-        absent = {
-            (num, title): LawEntry(law_id=law_id, law_num=num, title=title, law_type="")
-            for num, title, law_id in store.catalog("law")
+        absent = [
+            LawEntry(law_id=law_id, law_num=num, title=title, law_type="")
+            for num, title, law_id in store.catalog("law")  # one row per (law_num, title)
             if law_name_key(title) not in stored and law_num_key(num) not in stored
-        }
-        return cls(store, directory, LawDirectory(absent.values()))
+        ]
+        return cls(store, directory, LawDirectory(absent))
 
-    def absent_laws(self, text: str, citations: list[Citation] | None = None) -> AbsentLaws:
-        """Every law `text` names that the store lacks (see `AbsentLaws`)."""
+    def absent_laws(
+        self, text: str, citations: list[Citation] | None = None, names: list[tuple[int, int, list[LawEntry]]] | None = None
+    ) -> AbsentLaws:
+        """Every law `text` names that the store lacks (see `AbsentLaws`). A caller that has already
+        parsed the text's citations or found its stored law names (`directory.names_in`) passes them."""
         citations = parse_citations(text, self.directory) if citations is None else citations
-        stored_spans = [(a, b) for a, b, _ in self.directory.names_in(text)]
+        names = self.directory.names_in(text) if names is None else names
+        stored_spans = [(a, b) for a, b, _ in names]
         not_stored: list[str] = []
         unknown: list[str] = []
 
@@ -92,7 +96,7 @@ class CitationLookup:
         for c in citations:  # 「会社法第2条」: a name written before a provision is a law name, whatever its length
             if c.law is None and not c.candidates and c.law_name and not c.law_name.startswith("同"):
                 add(c.law_name)
-        for name in self.directory.unknown_names_in(text):
+        for name in self.directory.unknown_names_in(text, names):
             add(name)
         return AbsentLaws(tuple(not_stored), tuple(unknown))
 

@@ -105,10 +105,11 @@ class Searcher:
         self.citations = CitationLookup.from_store(docstore)
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
         self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
-        #: Sources whose chunks carry a date: a date filter on the others could only ever match nothing.
+        #: Sources with stored chunks, and those whose chunks carry a date: a date filter on the others
+        #: could only ever match nothing. Read once: a served store does not change under the process.
+        self.sources = frozenset(docstore.counts())
         self.dated_sources = frozenset(
-            source for source in docstore.counts()
-            if store.count(Filters(source=(source,), date_from=EARLIEST_DATE)) > 0
+            source for source in self.sources if store.count(Filters(source=(source,), date_from=EARLIEST_DATE)) > 0
         )
 
     def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
@@ -145,7 +146,7 @@ class Searcher:
         one that only some can honour says which sources it leaves out."""
         if filters.date_from is None and filters.date_to is None:
             return ()
-        wanted = set(filters.source) or set(self.dated_sources) | set(self.docstore.counts())
+        wanted = set(filters.source) or set(self.sources)
         undated = sorted(wanted - self.dated_sources)
         if not undated:
             return ()
@@ -179,12 +180,13 @@ class Searcher:
                 if not found:
                     missing.append(f"{citation.law.title} {citation.ref.to_kanji()}")
         named: list[str] = []
-        for _, _, entries in self.citations.directory.names_in(query):
+        names = self.citations.directory.names_in(query)
+        for _, _, entries in names:
             for entry in entries[:1]:  # an ambiguous name: its first reading, as the citation parser does
                 doc_id = law_doc_id(entry.law_id, entry.law_num)
                 if doc_id not in laws and doc_id not in named:
                     named.append(doc_id)
-        absent = self.citations.absent_laws(query, citations)
+        absent = self.citations.absent_laws(query, citations, names)
         return exact, tuple(laws), tuple(named), tuple(dict.fromkeys(missing)), absent
 
     def _legs(

@@ -178,15 +178,15 @@ class LawDirectory:
             begin = hit[1]
         return found
 
-    def unknown_names_in(self, text: str) -> list[str]:
+    def unknown_names_in(self, text: str, names: list[tuple[int, int, list[LawEntry]]] | None = None) -> list[str]:
         """Short law names in `text` (「証券取引法」「スパイ防止法」) that are no law this directory knows.
 
         A candidate is a run of kanji or katakana of at least three characters ending in 法 (薬事法,
         renamed in 2014), minus a leading 旧/新/改正 and the names of fields (労働法, 行政法); full titles
-        (…に関する法律) are left to `names_in`. A question built on a
-        repealed or invented law must be told so, not answered from whatever else matches.
+        (…に関する法律) are left to `names_in` (pass its result as `names` when it is at hand). A
+        question built on a repealed or invented law must be told so, not answered from whatever else matches.
         """
-        known = [(a, b) for a, b, _ in self.names_in(text)]
+        known = [(a, b) for a, b, _ in (self.names_in(text) if names is None else names)]
         out: list[str] = []
         for m in _SHORT_LAW_NAME.finditer(text):
             name = _NAME_PREFIX.sub("", m.group(0))
