@@ -40,7 +40,6 @@ docstring and in tests/index/test_sparse.py):
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
 import threading
@@ -49,7 +48,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from govrag.index.store.base import SparseVector
-from govrag.sources.laws.numbers import kanji_to_int
+from govrag.numerals import kanji_to_int
 
 __all__ = [
     "DEFAULT_AVG_LEN",
