@@ -95,7 +95,7 @@ def upsert_all(store: VectorStore, points: Sequence[Point]) -> float:
 
 def p50_ms(store: VectorStore, data: Data, kind: str) -> float:
     """Median of one query per synthetic query vector; hybrid legs take 100 candidates each, as search does."""
-    filters = Filters(source=("law",), year_from=1990) if kind == "hybrid+filter" else None
+    filters = Filters(source=("law",), ranges=(("year", 1990, None),)) if kind == "hybrid+filter" else None
     samples: list[float] = []
     for qd, qs in zip(data.q_dense, data.q_sparse):
         legs = {"dense": [Leg(DENSE, qd, 100)], "sparse": [Leg(SPARSE, qs, 100)]}.get(

@@ -8,9 +8,75 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 SourceName = Literal["law", "diet", "gazette"]
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Conjunction of conditions on the points' payload; a tuple of values means "any of these".
+
+    `source`, `doc_id` and the date range hold for every source; the fields a
+    source adds (a law's `law_type`, a speech's `speaker`) come as `any_of` and
+    `ranges`, named by the payload field, so this layer never names a source's field.
+    """
+
+    source: tuple[str, ...] = ()
+    doc_id: tuple[str, ...] = ()
+    #: (payload field, values): the field holds one of the values (a list field: any of its elements).
+    any_of: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
+    #: (payload field, lowest, highest), inclusive; None leaves that side open.
+    ranges: tuple[tuple[str, int | None, int | None], ...] = ()
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+    def values(self, name: str) -> tuple[str | int, ...]:
+        """The values an any-of condition on `name` allows (empty: no condition on it)."""
+        return next((values for key, values in self.any_of if key == name), ())
+
+    def constrains(self, name: str) -> bool:
+        """Whether any condition names this payload field (the date range is `date`)."""
+        if name == "date":
+            return self.date_from is not None or self.date_to is not None
+        return (name in ("source", "doc_id") and bool(getattr(self, name))) or any(
+            key == name for key, _ in self.any_of) or any(key == name for key, _, _ in self.ranges)
+
+    def matches(self, payload: Mapping[str, Any]) -> bool:
+        """The same conditions checked on one payload here, for units found without the store
+        (a cited provision): a request's filters bind every path."""
+        def any_of(key: str, values: Sequence[Any]) -> bool:
+            value = payload.get(key)
+            held = value if isinstance(value, list) else [value]
+            return not values or any(v in values for v in held)
+
+        if not all(any_of(k, v) for k, v in (("source", self.source), ("doc_id", self.doc_id), *self.any_of)):
+            return False
+        for key, low, high in self.ranges:
+            value = payload.get(key)
+            if not isinstance(value, int) or (low is not None and value < low) or (high is not None and value > high):
+                return False
+        if self.date_from is not None or self.date_to is not None:
+            day = str(payload.get("date") or "")[:10]
+            if not day or (self.date_from and day < self.date_from) or (self.date_to and day > self.date_to[:10]):
+                return False
+        return True
+
+    def also(self, other: Filters) -> Filters:
+        """Both sets of conditions at once (date ranges intersect)."""
+        froms = [d for d in (self.date_from, other.date_from) if d]
+        tos = [d for d in (self.date_to, other.date_to) if d]
+        moved = tuple((key, values) for key, values in (("source", other.source), ("doc_id", other.doc_id)) if values)
+        return Filters(
+            source=self.source, doc_id=self.doc_id, any_of=(*self.any_of, *moved, *other.any_of),
+            ranges=(*self.ranges, *other.ranges),
+            date_from=max(froms) if froms else None, date_to=min(tos) if tos else None,
+        )
+
 
 def chunk_id(source: str, doc_id: str, version: str, unit: str) -> str:
     """Stable UUID-formatted id for (source, document, version, unit path).
@@ -73,3 +139,31 @@ class Chunk:
 _PAYLOAD_KEY = {"id": "chunk_id"}
 _CORE_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "attrs")
 _CORE_KEYS = frozenset(_PAYLOAD_KEY.get(name, name) for name in _CORE_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryHints:
+    """What a query itself says, read by one source (`Source.hints`), in terms every layer understands.
+
+    Laws: 「民法709条」 is an exact unit put first, a cited law a scope, a law named
+    in passing a document searched first, a provision or law that does not exist
+    a problem to report. Minutes: 「石破総理」「令和7年2月」 become filters. The
+    searcher applies `filters` to this source's chunks only (they are guesses, not
+    the user's own filters) and shows `applied`, so the user can turn them off.
+    """
+
+    exact: tuple[Chunk, ...] = ()
+    #: Documents the query confines itself to (a cited law): applied as a filter on this source.
+    scope: tuple[str, ...] = ()
+    #: Documents it names in passing: searched first, not exclusively.
+    named: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+    #: One line per filter taken from the query, in the user's language.
+    applied: tuple[str, ...] = ()
+    #: Units the query cites that the store does not hold (「民法第1500条」).
+    missing: tuple[str, ...] = ()
+    #: Names no known document has (a repealed law, a speaker not in the minutes).
+    unknown: tuple[str, ...] = ()
+    #: Known documents the store does not hold (金融商品取引法 in the 2020 archive).
+    not_stored: tuple[str, ...] = ()
+

@@ -286,14 +286,14 @@ def test_hybrid_rrf_fusion_order(store: VectorStore) -> None:
 FILTER_CASES: list[tuple[str, Filters, set[str]]] = [
     ("source any-of", Filters(source=("gazette", "diet")), {P4, P5}),
     ("doc_id", Filters(doc_id=("law:A",)), {P1, P2}),
-    ("law_id any-of", Filters(law_id=("B", "C")), {P3, P6}),
-    ("law_type", Filters(law_type=("CabinetOrder",)), {P3}),
-    ("year range, inclusive", Filters(year_from=2001, year_to=2010), {P3, P4, P6}),
-    ("year from only", Filters(year_from=2010), {P4, P5}),
+    ("law_id any-of", Filters(any_of=(("law_id", ("B", "C")),)), {P3, P6}),
+    ("law_type", Filters(any_of=(("law_type", ("CabinetOrder",)),)), {P3}),
+    ("year range, inclusive", Filters(ranges=(("year", 2001, 2010),)), {P3, P4, P6}),
+    ("year from only", Filters(ranges=(("year", 2010, None),)), {P4, P5}),
     ("date range, inclusive", Filters(date_from="2001-01-01", date_to="2010-01-01"), {P3, P4, P6}),
     ("date to only", Filters(date_to="1990-04-01"), {P1, P2}),
-    ("combined", Filters(source=("law",), year_from=2000, date_to="2003-01-01"), {P6}),
-    ("nothing matches", Filters(source=("law",), year_from=2015), set()),
+    ("combined", Filters(source=("law",), ranges=(("year", 2000, None),), date_to="2003-01-01"), {P6}),
+    ("nothing matches", Filters(source=("law",), ranges=(("year", 2015, None),)), set()),
 ]
 
 
@@ -316,7 +316,7 @@ def test_leg_filters_apply_to_their_leg_only(store: VectorStore) -> None:
     everything = store.query([only_a, Leg(SPARSE, common)], limit=10)
     assert {h.id for h in everything} == {P1, P2, P3, P4, P5, P6}
     # Query filters and leg filters are both applied (AND): law:A ∩ year ≥ 2001 is empty.
-    assert store.query([only_a], limit=10, filters=Filters(year_from=2001)) == []
+    assert store.query([only_a], limit=10, filters=Filters(ranges=(("year", 2001, None),))) == []
     fused = store.query([only_a, Leg(SPARSE, common)], limit=10, filters=Filters(source=("law",)))
     assert {h.id for h in fused} == {P1, P2, P3, P6}
 

@@ -1,7 +1,7 @@
 """One small interface over a Qdrant collection, with an embedded and a server adapter.
 
 Points carry the chunk id (a UUID string), a lean payload (the fields filters
-and ranking need: source, doc_id, law_id, law_type, year, date, …), named
+and ranking need: source, doc_id, date and each source's own filter fields), named
 dense vectors and named sparse vectors. Chunk text lives in the document store,
 not here, so the vector store stays small and can be rebuilt from it.
 """
@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from govrag.models import Filters
+
+__all__ = ["Filters", "Hit", "Leg", "Point", "Schema", "SparseVector", "StoreError", "VectorStore", "has_vectors"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,27 +41,9 @@ class Schema:
 
     dense: Mapping[str, int] = field(default_factory=dict)
     sparse: tuple[str, ...] = ()
-    keyword_fields: tuple[str, ...] = ("source", "doc_id", "law_id", "law_type", "provision")
-    integer_fields: tuple[str, ...] = ("year",)
+    keyword_fields: tuple[str, ...] = ("source", "doc_id")
+    integer_fields: tuple[str, ...] = ()
     datetime_fields: tuple[str, ...] = ("date",)
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Conjunction of conditions; a tuple means "any of these values"."""
-
-    source: tuple[str, ...] = ()
-    doc_id: tuple[str, ...] = ()
-    law_id: tuple[str, ...] = ()
-    law_type: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    date_from: str | None = None  # ISO date, inclusive
-    date_to: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self == Filters()
 
 
 @dataclass(frozen=True, slots=True)

@@ -302,17 +302,17 @@ Condition = tuple[str, str, Any, Any]
 
 
 def _conditions(filters: Filters | None) -> list[Condition]:
-    """Filters as neutral conditions: ("any", key, values, None), ("int", "year", gte, lte),
+    """Filters as neutral conditions: ("any", key, values, None), ("int", key, gte, lte),
     ("datetime", "date", gte, lt). `date_to` is inclusive of the whole day, hence `lt` the next day."""
     if filters is None or filters.empty:
         return []
     out: list[Condition] = []
-    for key in ("source", "doc_id", "law_id", "law_type"):
-        values: tuple[str, ...] = getattr(filters, key)
+    for key, values in (("source", filters.source), ("doc_id", filters.doc_id), *filters.any_of):
         if values:
             out.append(("any", key, tuple(values), None))
-    if filters.year_from is not None or filters.year_to is not None:
-        out.append(("int", "year", filters.year_from, filters.year_to))
+    for key, low, high in filters.ranges:
+        if low is not None or high is not None:
+            out.append(("int", key, low, high))
     if filters.date_from is not None or filters.date_to is not None:
         out.append(("datetime", "date", filters.date_from, _day_after(filters.date_to)))
     return out
