@@ -17,7 +17,7 @@ from pathlib import Path
 
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
-from govrag.index.ingest import ingest_laws
+from govrag.sources.laws.ingest import ingest_laws
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.lawid import LawIdResolver
 

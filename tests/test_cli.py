@@ -62,7 +62,7 @@ def test_ingest_bad_sources(tmp_path: Path) -> None:
     empty = tmp_path / "empty.tar.xz"
     tarfile.open(empty, "w:xz").close()
     result = runner.invoke(app, ["ingest", "laws", "--source", str(empty), "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "no law XML found" in result.output
+    assert result.exit_code == 2 and "nothing found to ingest" in result.output
     job = runner.invoke(app, ["ingest", "run", str(tmp_path / "missing.toml"), "--data-dir", str(tmp_path)])
     assert job.exit_code == 2 and "no such job file" in job.output
 

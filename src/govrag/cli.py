@@ -5,33 +5,27 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import click
 import typer
 from typer.core import TyperGroup
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, make_embedder
 from govrag.index.indexer import (
     IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
 )
 from govrag.index.integrity import DataError
-from govrag.index.ingest import JobError, ingest_laws, load_job
+from govrag.index.ingest import JobError, load_job, run_part
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
 from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
-from govrag.retrieval.citation import CitationLookup
-from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
-from govrag.sources.laws.archive import LawFile, Skipped, SourceError
-from govrag.sources.laws.chunk import ChunkOptions
-from govrag.sources.laws.corpus import CorpusReport, LawSummary
-from govrag.sources.laws.lawid import LawIdResolver
+from govrag.clikit import DataDir, console, err, fail, print_report, progress, settings_for
+from govrag.sources import registry
+from govrag.sources.base import SourceError
 
 class _Commands(TyperGroup):
     """Every command: damaged data is one line naming the file and the repair, never a traceback."""
@@ -40,56 +34,18 @@ class _Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except (DataError, StoreError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
 
 
 app = typer.Typer(help="govrag: cited answers over Japanese laws, the official gazette and Diet minutes.",
                   no_args_is_help=True, cls=_Commands)
 ingest_app = typer.Typer(help="Read sources into the document store (resumable).", no_args_is_help=True)
-laws_app = typer.Typer(help="Look up law provisions.", no_args_is_help=True)
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
-app.add_typer(laws_app, name="laws")
 app.add_typer(index_app, name="index")
 
-console = Console()
-err = Console(stderr=True)
-
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data folder (default ./data or GOVRAG_DATA_DIR).")]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-@ingest_app.command("laws")
-def ingest_laws_cmd(
-    source: Annotated[Path, typer.Option("--source", "-s", help="Law XML file, folder, or .tar.xz/.zip archive.")],
-    version: Annotated[str, typer.Option(help="Version date of the text (e.g. the snapshot date 2020-11-18).")] = "",
-    law_ids: Annotated[Optional[Path], typer.Option(help="Folder with law_ids.tsv / law_ids_derived.tsv.")] = None,
-    workers: Annotated[int, typer.Option(help="Parser processes (0 = one per core).")] = 0,
-    data_dir: DataDir = None,
-) -> None:
-    """Parse and chunk e-Gov law XML into the document store."""
-    settings = _settings(data_dir)
-    _run_law_ingest(settings, source, version, law_ids or settings.egov_dir, workers or settings.workers)
-
-
-@ingest_app.command("egov-api")
-def ingest_api_cmd(
-    law_ids: Annotated[list[str], typer.Argument(help="LawIds (or 法令番号) to fetch, e.g. 129AC0000000089.")],
-    asof: Annotated[Optional[str], typer.Option(help="Text as in force on this date (YYYY-MM-DD).")] = None,
-    base_url: Annotated[str, typer.Option(help="e-Gov 法令API v2 base URL.")] = DEFAULT_BASE_URL,
-    data_dir: DataDir = None,
-) -> None:
-    """Fetch laws from the e-Gov 法令API v2 and ingest them (polite rate limit, retries)."""
-    settings = _settings(data_dir)
-    with EgovApiClient(base_url=base_url) as client:
-        try:
-            files = iter_api_laws(client, law_ids, asof=asof)
-        except ValueError as exc:
-            _fail(str(exc))
-        _run_law_ingest(settings, files, "", settings.egov_dir, 1, label="e-Gov API")
+for _source in registry.sources():  # each source adds its own commands (ingest laws, laws show, ingest diet, …)
+    _source.commands(app, ingest_app)
 
 
 @ingest_app.command("run")
@@ -99,86 +55,22 @@ def ingest_run_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Run every source named in a job file."""
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     try:
         spec = load_job(job, settings.shared_data)
     except JobError as exc:
-        _fail(str(exc))
+        fail(str(exc))
+    if workers:
+        settings = settings.model_copy(update={"workers": workers})
     console.print(f"[bold]job[/] {spec.name}")
-    for law_source in spec.laws:
-        _run_law_ingest(settings, law_source.path, law_source.version, law_source.law_ids or settings.egov_dir,
-                        workers or settings.workers, catalog=law_source.catalog)
-
-
-def _run_law_ingest(
-    settings: Settings,
-    source: Path | Iterable[LawFile | Skipped],
-    version: str,
-    law_ids: Path | None,
-    workers: int,
-    label: str | None = None,
-    catalog: tuple[Path, ...] = (),
-) -> None:
-    resolver = LawIdResolver.from_dir(law_ids)
-    if law_ids is None:
-        err.print("[yellow]no LawId tables found (law_ids.tsv): ids come from the XML or the safe rules only[/]")
-    options = ChunkOptions(max_chars=settings.chunk_max_chars, version=version)
-    with DocStore(settings.chunk_db, create=True) as store, _progress() as progress:
-        name = label or (source.name if isinstance(source, Path) else "laws")
-        task = progress.add_task(f"laws ← {name}", total=None)
-
-        def tick(result: LawSummary | Skipped) -> None:
-            progress.advance(task)
-
-        try:
-            report, unchanged = ingest_laws(store, source, resolver, options, workers=workers or None, on_result=tick,
-                                            catalog=catalog)
-        except SourceError as exc:
-            _fail(str(exc))
-    _print_report(report, unchanged, settings.chunk_db)
-    if report.laws == 0 and unchanged == 0:
-        _fail(f"{name}: no law could be read" if report.skipped else f"{name}: no law XML found")
-
-
-def _print_report(report: CorpusReport, unchanged: int, db: Path) -> None:
-    table = Table(title="law ingest", show_header=False)
-    for key, value in (
-        ("files read", report.files),
-        ("laws stored", report.laws),
-        ("articles", report.articles),
-        ("units (条, 項-only provisions, 別表)", report.units),
-        ("chunks", report.chunks),
-        ("unchanged, skipped", unchanged),
-        ("skipped with errors", len(report.skipped)),
-        ("LawId", ", ".join(f"{k} {v}" for k, v in sorted(report.law_id_status.items()))),
-        ("store", str(db)),
-    ):
-        table.add_row(key, str(value))
-    console.print(table)
-    for skipped in report.skipped:
-        err.print(f"skipped {skipped.name}: {skipped.reason}", style="red", markup=False, soft_wrap=True)
-
-
-@laws_app.command("show")
-def laws_show_cmd(
-    citation: Annotated[str, typer.Argument(help="e.g. 民法709条, 個人情報保護法27条1項2号, 憲法第九条")],
-    data_dir: DataDir = None,
-) -> None:
-    """Print the provision a citation names, with its e-Gov link."""
-    settings = _settings(data_dir)
-    if not citation.strip():
-        _fail("empty citation: give a law name and article, e.g. 民法709条")
-    with DocStore(settings.chunk_db) as store:
-        lookup = CitationLookup.from_store(store)
-        result = lookup.find(citation)
-    if result.law is None:
-        _fail(f"no law in the store matches {result.law_name or citation!r}")
-    if not result.chunks:
-        _fail(f"{result.law.title} has no provision {result.wanted} in the store")
-    for chunk in result.chunks:
-        console.print(f"{chunk.label}  {chunk.url}", style="bold", markup=False, highlight=False, soft_wrap=True)
-        console.print(chunk.text, markup=False, highlight=False, soft_wrap=True)
-        console.print()
+    for source, part in spec.parts:
+        with progress() as bar:
+            task = bar.add_task(f"{source.name} ← {getattr(part, 'path', '')}", total=None)
+            try:
+                report = run_part(settings, source, part, lambda: bar.advance(task))
+            except SourceError as exc:
+                fail(str(exc))
+        print_report(report, settings.chunk_db, str(getattr(part, "path", source.name)))
 
 
 @index_app.command("build")
@@ -187,6 +79,8 @@ def index_build_cmd(
         Optional[str], typer.Option(help="Comma-separated LawIds or titles whose chunks get dense vectors, or 'all'.")
     ] = None,
     dense_laws_file: Annotated[Optional[Path], typer.Option(help="File with one LawId or title per line.")] = None,
+    dense_source: Annotated[Optional[list[str]], typer.Option(
+        "--dense-source", help="Dense vectors for every chunk of this source (repeatable), e.g. diet.")] = None,
     workers: Annotated[int, typer.Option(help="Tokeniser processes (0 = one per core).")] = 0,
     descriptors: Annotated[
         bool, typer.Option(help="Embed every law's outline for routing (about 1 CPU-hour for the whole 2020 archive).")
@@ -203,17 +97,20 @@ def index_build_cmd(
 
     Every stage is resumable: rerun the command after an interruption and it skips what is done.
     """
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     if not settings.chunk_db.exists():
-        _fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
+        fail(f"no document store at {settings.chunk_db}: run `govrag ingest` first")
     wanted = _dense_selection(dense_laws, dense_laws_file)
+    unknown = [name for name in dense_source or () if name not in registry.names()]
+    if unknown:
+        fail(f"--dense-source {unknown[0]!r}: no such source ({', '.join(registry.names())})")
     with DocStore(settings.chunk_db) as docstore:
         if not any(True for _ in docstore.documents()):
-            _fail(f"the document store at {settings.chunk_db} is empty: run `govrag ingest` first")
+            fail(f"the document store at {settings.chunk_db} is empty: run `govrag ingest` first")
         embedder = make_embedder(settings.embedder)
         if rebuild:
             if settings.store_url:
-                _fail("--rebuild removes the embedded index only: drop the collections on the Qdrant server instead")
+                fail("--rebuild removes the embedded index only: drop the collections on the Qdrant server instead")
             forget_index(docstore, settings.index_dir)
         meta = IndexMeta.load(settings.index_dir / META_FILE)
         if meta is None:
@@ -223,18 +120,18 @@ def index_build_cmd(
         try:
             check_tokenizer(meta)
         except StaleIndex as exc:
-            _fail(str(exc))
+            fail(str(exc))
         store = open_index(settings)
         try:
             repaired = repair_index(docstore, store, meta)
             if repaired:
                 console.print(f"repair: {len(repaired)} documents had lost points or vectors "
                               f"({', '.join(repaired[:5])}{' …' if len(repaired) > 5 else ''}); indexing them again")
-            with _progress() as progress:
-                task = progress.add_task("BM25 (Sudachi) → store", total=None)
+            with progress() as bar:
+                task = bar.add_task("BM25 (Sudachi) → store", total=None)
                 sparse = build_sparse(
                     docstore, store, meta, workers=workers or settings.workers or None,
-                    on_document=lambda n: progress.advance(task, n),
+                    on_document=lambda n: bar.advance(task, n),
                 )
             console.print(f"sparse: {sparse.documents} documents, {sparse.points} points written, "
                           f"{sparse.skipped_documents} unchanged documents skipped")
@@ -244,28 +141,29 @@ def index_build_cmd(
                 try:
                     if lost := repair_descriptors(docstore, outline_store, embedder.model_id):
                         console.print(f"repair: {len(lost)} laws had lost their outline windows; embedding them again")
-                    with _progress() as progress:
-                        task = progress.add_task(f"law outlines ({embedder.model_id}) → router", total=None)
+                    with progress() as bar:
+                        task = bar.add_task(f"law outlines ({embedder.model_id}) → router", total=None)
                         routed = build_descriptors(
-                            docstore, outline_store, embedder, cache, on_batch=lambda n: progress.advance(task, n)
+                            docstore, outline_store, embedder, cache, on_batch=lambda n: bar.advance(task, n)
                         )
                 finally:
                     outline_store.close()
                 console.print(f"outlines: {routed.documents} laws, {routed.points} windows embedded or cached, "
                               f"{routed.skipped_documents} unchanged laws skipped")
-            if wanted:
-                doc_ids = _resolve_laws(docstore, wanted)
-                with _progress() as progress:
-                    task = progress.add_task(f"dense ({embedder.model_id}) → store", total=None)
+            if wanted or dense_source:
+                doc_ids = _resolve_laws(docstore, wanted) if wanted else []
+                doc_ids += [d.doc_id for name in dense_source or () for d in docstore.documents(name)]
+                with progress() as bar:
+                    task = bar.add_task(f"dense ({embedder.model_id}) → store", total=None)
                     dense = build_dense(docstore, store, embedder, cache, doc_ids,
-                                        on_batch=lambda n: progress.advance(task, n))
+                                        on_batch=lambda n: bar.advance(task, n))
                 console.print(f"dense: {dense.documents} documents, {dense.points} chunks embedded or cached, "
                               f"{dense.skipped_documents} unchanged documents skipped")
             if articles:  # last: hours for a whole archive, and an interrupted run keeps every earlier stage
-                with _progress() as progress:
-                    task = progress.add_task(f"article descriptors ({embedder.model_id}) → index", total=None)
+                with progress() as bar:
+                    task = bar.add_task(f"article descriptors ({embedder.model_id}) → index", total=None)
                     report = build_articles(docstore, store, embedder, cache,
-                                            on_batch=lambda n: progress.advance(task, n))
+                                            on_batch=lambda n: bar.advance(task, n))
                 console.print(f"articles: {report.documents} laws, {report.points} articles embedded or cached, "
                               f"{report.skipped_documents} unchanged laws skipped")
         finally:
@@ -276,7 +174,7 @@ def _dense_selection(laws: str | None, laws_file: Path | None) -> list[str]:
     wanted = [w.strip() for w in (laws or "").split(",") if w.strip()]
     if laws_file is not None:
         if not laws_file.is_file():
-            _fail(f"{laws_file}: no such file")
+            fail(f"{laws_file}: no such file")
         wanted += [line.strip() for line in laws_file.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
     return wanted
 
@@ -289,7 +187,7 @@ def _resolve_laws(docstore: DocStore, wanted: list[str]) -> list[str]:
     by_key = {d.doc_id: d.doc_id for d in docs} | {d.title: d.doc_id for d in docs}
     missing = [w for w in wanted if w not in by_key]
     if missing:
-        _fail(f"not in the store: {', '.join(missing[:10])}" + (" …" if len(missing) > 10 else ""))
+        fail(f"not in the store: {', '.join(missing[:10])}" + (" …" if len(missing) > 10 else ""))
     return [by_key[w] for w in wanted]
 
 
@@ -314,25 +212,73 @@ def index_status_cmd(data_dir: DataDir = None) -> None:
         service.close()
 
 
+Source = Annotated[Optional[list[str]], typer.Option("--source", help="Only these sources (repeatable): "
+                                                                   + ", ".join(registry.names()))]
+Where = Annotated[Optional[list[str]], typer.Option("--where", help=(
+    "A filter FIELD=VALUE (repeatable; one field given twice means either value): "
+    + ", ".join(f.name + ("=N..M" if f.kind == "integer" else "") for f in registry.filter_fields())))]
+DateFrom = Annotated[Optional[str], typer.Option("--date-from", help="First day, YYYY-MM-DD (dated sources only).")]
+DateTo = Annotated[Optional[str], typer.Option("--date-to", help="Last day, YYYY-MM-DD.")]
+Hints = Annotated[bool, typer.Option("--hints/--no-hints", help=(
+    "Read the query for hints: cited provisions, speakers, houses, dates (--no-hints: rank the words only)."))]
+
+
+def _filters(source: list[str] | None, where: list[str] | None, date_from: str | None, date_to: str | None) -> Filters:
+    """The command line's filters through the API's own validation, so both accept and refuse the same."""
+    from pydantic import ValidationError
+
+    from govrag.api_models import FiltersIn
+
+    fields = {f.name: f for f in registry.filter_fields()}
+    raw: dict[str, object] = {"source": source or [], "date_from": date_from, "date_to": date_to}
+    for item in where or []:
+        name, sep, value = item.partition("=")
+        field = fields.get(name.strip())
+        if not sep or field is None:
+            fail(f"--where {item!r}: expected FIELD=VALUE with FIELD one of {', '.join(fields)}")
+        if field.kind == "keyword":
+            raw.setdefault(field.name, [])
+            raw[field.name].append(value.strip())  # type: ignore[attr-defined]
+        else:
+            low, dots, high = value.partition("..")
+            try:
+                raw[f"{field.name}_from"] = int(low) if low.strip() else None
+                raw[f"{field.name}_to"] = int(high) if high.strip() else (None if dots else raw[f"{field.name}_from"])
+            except ValueError:
+                fail(f"--where {item!r}: {field.name} takes a whole number or a range N..M")
+    try:
+        checked = FiltersIn.model_validate({k: v for k, v in raw.items() if v not in (None, [])})
+    except ValidationError as exc:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    _warn(checked.notes)
+    return checked.to_filters()
+
+
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="Question or keywords, e.g. 不法行為の損害賠償")],
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many results (1-50).")] = 10,
-    source: Annotated[Optional[str], typer.Option(help="law | diet | gazette")] = None,
+    source: Source = None,
+    where: Where = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    hints: Hints = True,
     mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
     data_dir: DataDir = None,
 ) -> None:
     """Ranked results, each with its citation label and URL."""
     if mode not in ("hybrid", "bm25", "dense"):
-        _fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
-    filters = Filters(source=(source,)) if source else Filters()
+        fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
+    options = SearchOptions(k=k, mode=mode, filters=_filters(source, where, date_from, date_to),  # type: ignore[arg-type]
+                            use_hints=hints)
     service = _service(data_dir)
     try:
-        result = service.search(query, SearchOptions(k=k, mode=mode, filters=filters))  # type: ignore[arg-type]
+        result = service.search(query, options)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         service.close()
+    _applied(result.applied_filters)
     _warn([*result.warnings, *_absent_lines(result.missing, result.unknown_laws, result.not_stored)])
     if not result.hits:
         console.print("no results")
@@ -340,27 +286,41 @@ def search_cmd(
         console.print(f"{hit.rank:>2}. {hit.chunk.label}  {hit.chunk.url}  [{hit.via} {hit.score:.4f}]",
                       markup=False, highlight=False, soft_wrap=True)
         console.print(f"    {hit.chunk.body[:120]}", markup=False, highlight=False, soft_wrap=True)
+        for linked in hit.linked:
+            console.print(f"    ↔ {linked.label}  {linked.url}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="A question in Japanese, e.g. 他人に損害を与えたときの責任は？")],
-    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many provisions to consider (1-20).")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many provisions or speeches to consider (1-20).")] = 5,
+    source: Source = None,
+    where: Where = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    hints: Hints = True,
     data_dir: DataDir = None,
 ) -> None:
-    """An answer quoting the relevant provisions, with numbered citations and URLs."""
+    """An answer quoting the relevant provisions and speeches, with numbered citations and URLs."""
+    options = SearchOptions(k=k, filters=_filters(source, where, date_from, date_to), use_hints=hints)
     service = _service(data_dir)
     try:
-        answer = service.ask(question, SearchOptions(k=k))
+        answer = service.ask(question, options)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         service.close()
+    _applied(answer.applied_filters)
     _warn(answer.warnings)
     console.print(answer.text, markup=False, highlight=False, soft_wrap=True)
     console.print()
     for c in answer.citations:
         console.print(f"[{c.n}] {c.label}  {c.url}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _applied(lines: Iterable[str]) -> None:
+    for line in lines:
+        err.print(f"filter from the query: {line} (--no-hints to drop)", style="cyan", markup=False, soft_wrap=True)
 
 
 @app.command("serve")
@@ -384,9 +344,9 @@ def _service(data_dir: Path | None, *, check_pages: bool = False) -> Service:
     One-shot commands leave SQLite's page check to `govrag doctor` (seconds to half a minute on the
     whole archive); `govrag serve` runs it in the background."""
     try:
-        service = Service(_settings(data_dir), check_pages=check_pages)
+        service = Service(settings_for(data_dir), check_pages=check_pages)
     except (NotReady, StoreError, DataError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _warn(service.warnings())
     return service
 
@@ -409,7 +369,7 @@ def doctor_cmd(
     """Check the data dir (document store, index files, counts) and name the command that repairs each fault."""
     from govrag.doctor import diagnose
 
-    checks = diagnose(_settings(data_dir), full=full)
+    checks = diagnose(settings_for(data_dir), full=full)
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         console.print(f"{mark} {check.name}" + (f" ({check.detail})" if check.detail else ""), highlight=False)
@@ -444,23 +404,23 @@ def eval_cmd(
     from govrag.eval.choice import load_llm
     from govrag.eval.suite import SuiteError, load_kpis, load_suite
 
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     try:
         chosen = load_suite(suite, settings.shared_data).select(_names(datasets), _names(runs))
         targets = load_kpis(kpi)
         model = load_llm(llm) if llm else None
     except (SuiteError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     service = _service(data_dir)
     try:
         total = sum(len(d.load()[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
-        with _progress() as progress:
-            task = progress.add_task("eval", total=total)
-            records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: progress.advance(task),
+        with progress() as bar:
+            task = bar.add_task("eval", total=total)
+            records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: bar.advance(task),
                                        llm=model)
         health = service.health()
     except (SuiteError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         service.close()
     report = EvalReport(title, {
@@ -490,9 +450,9 @@ def _names(value: str | None) -> list[str] | None:
 @app.command("status")
 def status_cmd(data_dir: DataDir = None) -> None:
     """Counts of documents, chunks and skipped files in the store."""
-    settings = _settings(data_dir)
+    settings = settings_for(data_dir)
     if not settings.chunk_db.exists():
-        _fail(f"no store at {settings.chunk_db}: run `govrag ingest` first")
+        fail(f"no store at {settings.chunk_db}: run `govrag ingest` first")
     with DocStore(settings.chunk_db) as store:
         counts = store.counts()
         skipped = store.skipped()
@@ -502,18 +462,6 @@ def status_cmd(data_dir: DataDir = None) -> None:
     console.print(table)
     for source, name, reason in skipped:
         err.print(f"skipped {source} {name}: {reason}", style="red", markup=False, soft_wrap=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
-    )
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(f"error: {message}", style="red", markup=False, soft_wrap=True)
-    raise typer.Exit(code=2)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import pytest
 from govrag.index.descriptors import ARTICLE_CHARS, WINDOW_CHARS, article_descriptors, law_descriptors
 from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.indexer import IndexReport, pending_steps
-from govrag.index.ingest import ingest_laws
+from govrag.sources.laws.ingest import ingest_laws
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.lawid import LawIdResolver
 

@@ -12,9 +12,10 @@ import httpx
 import pytest
 import respx
 
-from govrag.index import ingest
+from govrag.sources.laws import ingest
 from govrag.index.docstore import DocStore
-from govrag.index.ingest import JobError, ingest_laws, load_job
+from govrag.index.ingest import JobError, load_job
+from govrag.sources.laws.ingest import ingest_laws
 from govrag.sources.laws.api import EgovApiClient, iter_api_laws
 from govrag.sources.laws.archive import LawFile, Skipped, iter_law_files
 from govrag.sources.laws.chunk import ChunkOptions
@@ -154,11 +155,12 @@ def test_job_files(tmp_path: Path, shared_data: Path) -> None:
     sample = Path(__file__).resolve().parents[2] / "ingest" / "laws-sample.toml"
     job = load_job(sample, shared_data)
     assert job.name == "laws-sample"
-    (spec,) = job.laws
+    ((source, spec),) = job.parts
+    assert source.name == "law"
     assert spec.path == (shared_data / "egov" / "sample").resolve() and spec.path.is_dir()
     assert spec.law_ids == (shared_data / "egov").resolve()
     assert spec.version == "2020-11-18"
-    assert load_job(sample, tmp_path).laws[0].path == tmp_path / "egov" / "sample"  # wherever the bundle is
+    assert load_job(sample, tmp_path).parts[0][1].path == tmp_path / "egov" / "sample"  # wherever the bundle is
     with pytest.raises(JobError, match="GOVRAG_SHARED_DATA"):
         load_job(sample, None)
     bad = tmp_path / "bad.toml"
@@ -170,3 +172,12 @@ def test_job_files(tmp_path: Path, shared_data: Path) -> None:
         load_job(bad)
     with pytest.raises(JobError, match="no such job file"):
         load_job(tmp_path / "missing.toml")
+    bad.write_text("[[gazettes]]\npath = 'x'\n", encoding="utf-8")
+    with pytest.raises(JobError, match=r"unknown table \[\[gazettes\]\] \(sources: \[\[laws\]\], \[\[diet\]\]\)"):
+        load_job(bad)
+
+
+def test_main_job_names_laws_and_minutes(shared_data: Path) -> None:
+    main = load_job(Path(__file__).resolve().parents[2] / "ingest" / "main.toml", shared_data)
+    assert [(source.name, spec.path.name) for source, spec in main.parts] == [
+        ("law", "laws-20201118.tar.xz"), ("diet", "speeches.tar.xz")]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govrag.retrieval.citation import CitationLookup
+from govrag.sources.laws.hints import CitationLookup
 from govrag.sources.laws.archive import listed_laws
 from govrag.sources.laws.cite import LawDirectory, LawEntry, parse_citations
 from govrag.sources.laws.numbers import (

@@ -23,13 +23,13 @@ from govrag.index.integrity import Problem, load_json_record
 from govrag.index.sparse import TOKENIZER_VERSION, Bm25Encoder
 from govrag.index.store.base import Filters, Point, Schema, VectorStore
 from govrag.models import Chunk
+from govrag.sources import registry
 
 SPARSE = "bm25"
 DENSE = "dense"
 ARTICLE = "article"  # per-article descriptor vectors (index/descriptors.py), on each article's first chunk
 SPARSE_STAGE = "sparse"
 UPSERT_BATCH = 1024
-_PAYLOAD_FIELDS = ("source", "doc_id", "law_id", "law_type", "year", "date", "provision", "article_num", "seq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +91,17 @@ def check_tokenizer(meta: IndexMeta) -> None:
 def point_payload(chunk: Chunk) -> dict[str, Any]:
     """The filter and ranking fields a store keeps; text stays in the document store."""
     values = chunk.payload()
-    return {"chunk_id": chunk.id, **{k: values.get(k) for k in _PAYLOAD_FIELDS}}
+    return {k: values.get(k) for k in registry.payload_fields()}
 
 
 def schema_for(meta: IndexMeta) -> Schema:
     dense = {DENSE: meta.dense_dim, ARTICLE: meta.dense_dim} if meta.dense_dim else {}
-    return Schema(dense=dense, sparse=(SPARSE,))
+    fields = registry.filter_fields()
+    return Schema(
+        dense=dense, sparse=(SPARSE,),
+        keyword_fields=("source", "doc_id", *(f.payload_key for f in fields if f.kind == "keyword")),
+        integer_fields=tuple(f.payload_key for f in fields if f.kind == "integer"),
+    )
 
 
 def new_meta(docstore: DocStore, embedder: Embedder | None) -> IndexMeta:

@@ -49,7 +49,6 @@ __all__ = [
     "ApiLawInfo",
     "EgovApiClient",
     "EgovApiError",
-    "LawFetchResult",
     "LawNotFound",
     "LawXml",
     "iter_api_laws",

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from govrag.sources.base import Skipped, SourceError
+
+__all__ = ["LawFile", "Skipped", "SourceError", "iter_law_files", "listed_laws"]
+
 _EGOV_REVISION = re.compile(r"(?P<law_id>\d{3}[0-9A-Z]{12})_(?P<date>\d{8})_(?P<amend>[0-9A-Z]{15})")
 _TAR_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
-
-
-class SourceError(Exception):
-    """The source as a whole cannot be read (missing path, not an archive, unreadable zip)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,6 @@ class LawFile:
     data: bytes
     law_id_hint: str | None = None
     version_hint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    name: str
-    reason: str
 
 
 def iter_law_files(path: Path) -> Iterator[LawFile | Skipped]:

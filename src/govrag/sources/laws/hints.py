@@ -1,7 +1,9 @@
-"""Exact-citation lookup: 「民法709条」 goes straight to that provision, no search needed.
+"""What a query says about laws: citations, law names, absent laws → `QueryHints`.
 
-Researchers often know the provision they want; answering them from the
-citation parser is both faster and more reliable than ranking.
+Researchers often know the provision they want: 「民法709条」 goes straight to
+that provision from the citation parser, faster and more reliable than ranking.
+A cited law scopes the search, a law named in passing is searched first, and a
+provision or law the store does not hold is reported, never guessed at.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govrag.index.docstore import DocStore
-from govrag.models import Chunk
+from govrag.models import Chunk, QueryHints
 from govrag.sources.laws.aliases import law_name_key
 from govrag.sources.laws.cite import Citation, LawDirectory, LawEntry, law_num_key, parse_citation, parse_citations
 from govrag.sources.laws.lawid import law_doc_id
@@ -144,3 +146,38 @@ def _covers(chunk: Chunk, paragraph: int) -> bool:
     if first is None or last is None:
         return True
     return first <= paragraph <= last
+
+
+def law_hints(lookup: CitationLookup, query: str) -> QueryHints:
+    """Chunks of the provisions the query cites, the laws those cite (a scope), laws it only names
+    (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere), cited
+    provisions the store does not hold, and named laws it does not hold."""
+    exact: list[Chunk] = []
+    laws: list[str] = []
+    missing: list[str] = []
+    citations = parse_citations(query, lookup.directory)
+    for citation in citations:
+        if citation.law is None:
+            continue
+        doc_id = law_doc_id(citation.law.law_id, citation.law.law_num)
+        if doc_id not in laws:
+            laws.append(doc_id)
+        if citation.ref is None:  # 民法第0条, 民法第1000000000000条: no provision can have that number
+            missing.append(f"{citation.law.title} {citation.provision_text}")
+        elif citation.ref.article is not None:
+            found = lookup.provision(doc_id, citation.ref)
+            exact.extend(c for c in found if c not in exact)
+            if not found:
+                missing.append(f"{citation.law.title} {citation.ref.to_kanji()}")
+    named: list[str] = []
+    names = lookup.directory.names_in(query)
+    for _, _, entries in names:
+        for entry in entries[:1]:  # an ambiguous name: its first reading, as the citation parser does
+            doc_id = law_doc_id(entry.law_id, entry.law_num)
+            if doc_id not in laws and doc_id not in named:
+                named.append(doc_id)
+    absent = lookup.absent_laws(query, citations, names)
+    return QueryHints(
+        exact=tuple(exact), scope=tuple(laws), named=tuple(named), missing=tuple(dict.fromkeys(missing)),
+        unknown=absent.unknown, not_stored=absent.not_stored,
+    )

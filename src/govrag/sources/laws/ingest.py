@@ -1,15 +1,10 @@
-"""The ingest job runner: source → chunks → document store, resumable, with progress.
-
-A job is a TOML file under `ingest/` naming the sources to read. Re-running a
-job skips files already stored with the same content hash, so an interrupted
-run resumes where it stopped, and a changed file replaces its old chunks.
-"""
+"""Laws → chunks → document store, resumable: files stored unchanged (same content hash) are skipped,
+so an interrupted run resumes where it stopped and a changed file replaces its old chunks."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from govrag.index.docstore import ChunkRow, DocStore, DocumentRecord, chunk_row
@@ -21,10 +16,6 @@ from govrag.sources.laws.lawid import LawIdResolver, law_doc_id
 BATCH_DOCUMENTS = 200
 
 
-class JobError(ValueError):
-    """A job file that cannot be run; the message says what to fix."""
-
-
 @dataclass(frozen=True, slots=True)
 class LawSourceSpec:
     path: Path
@@ -32,51 +23,6 @@ class LawSourceSpec:
     law_ids: Path | None = None
     #: More listings (`index.tsv` in a folder or archive) of laws that exist, for the absent-law rule.
     catalog: tuple[Path, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    name: str
-    laws: tuple[LawSourceSpec, ...] = field(default_factory=tuple)
-
-
-SHARED = "{shared_data}"
-
-
-def load_job(path: Path, shared_data: Path | None = None) -> Job:
-    """Read a job TOML. A path starting with `{shared_data}` is under the real-data bundle
-    (`GOVRAG_SHARED_DATA`, else ../shared/data beside the checkout); other relative paths are
-    relative to the job file."""
-    if not path.is_file():
-        raise JobError(f"{path}: no such job file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise JobError(f"{path}: invalid TOML ({exc})") from None
-
-    def resolve(value: str) -> Path:
-        if not value.startswith(SHARED):
-            return (path.parent / value).resolve()
-        if shared_data is None:
-            raise JobError(f"{path}: {value!r} needs the real-data bundle; set GOVRAG_SHARED_DATA")
-        return (shared_data / value[len(SHARED):].lstrip("/")).resolve()
-
-    laws = []
-    for i, spec in enumerate(raw.get("laws", [])):
-        if "path" not in spec:
-            raise JobError(f"{path}: [[laws]] entry {i + 1} has no 'path'")
-        law_ids = spec.get("law_ids")
-        laws.append(
-            LawSourceSpec(
-                path=resolve(str(spec["path"])),
-                version=str(spec.get("version", "")),
-                law_ids=resolve(str(law_ids)) if law_ids else None,
-                catalog=tuple(resolve(str(c)) for c in spec.get("catalog", ())),
-            )
-        )
-    if not laws:
-        raise JobError(f"{path}: the job names no sources (add a [[laws]] table with a path)")
-    return Job(name=str(raw.get("name", path.stem)), laws=tuple(laws))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,65 @@
+"""name → Source: the only place that lists the sources.
+
+Built-in sources are listed here; a package can add one through the
+`govrag.sources` entry-point group (a class meeting `base.Source`), the way
+datasette plugins add data sources. Every layer below `sources/` asks this
+module, never a source package, what a source offers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from govrag.models import Chunk
+from govrag.sources.base import FilterField, Source
+
+_BUILTIN = ("govrag.sources.laws.source:LawSource", "govrag.sources.diet.source:DietSource")
+CORE_PAYLOAD = ("chunk_id", "source", "doc_id", "date", "seq")
+
+
+def _load(target: str) -> Source:
+    module, _, name = target.partition(":")
+    source: Source = getattr(importlib.import_module(module), name)()
+    return source
+
+
+@cache
+def sources() -> tuple[Source, ...]:
+    """Every source, built-in first, each once (by name)."""
+    found: dict[str, Source] = {}
+    for target in (*_BUILTIN, *(ep.value for ep in entry_points(group="govrag.sources"))):
+        source = _load(target)
+        found.setdefault(source.name, source)
+    return tuple(found.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(s.name for s in sources())
+
+
+def get(name: str) -> Source:
+    for source in sources():
+        if source.name == name:
+            return source
+    raise KeyError(f"no source {name!r} (sources: {', '.join(names())})")
+
+
+def filter_fields() -> tuple[FilterField, ...]:
+    """Every source's filters, each name once (two sources may share one, e.g. a year)."""
+    fields: dict[str, FilterField] = {}
+    for source in sources():
+        for f in source.filter_fields:
+            fields.setdefault(f.name, f)
+    return tuple(fields.values())
+
+
+def payload_fields() -> tuple[str, ...]:
+    """What a vector store keeps of a chunk: the core and every source's filter and ranking fields."""
+    return tuple(dict.fromkeys((*CORE_PAYLOAD, *(f for s in sources() for f in s.payload_fields))))
+
+
+def unit_key(chunk: Chunk) -> tuple[str, str | None]:
+    """What an eval gold names of a chunk (see `Source.unit_key`)."""
+    return get(chunk.source).unit_key(chunk)
