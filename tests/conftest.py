@@ -58,3 +58,44 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, sh
         result = runner.invoke(app, [*args, "--data-dir", str(data)])
         assert result.exit_code == 0, result.output
     return data
+
+
+#: Real pages of the speech archive: 衆議院安全保障委員会 2024-07-30 (pages 1–2) and 参議院予算委員会 2025-03-05
+#: with 石破総理 (pages 125–129), 700 speeches.
+DIET_PAGES = ("page-00001.json", "page-00002.json", *(f"page-{n:05d}.json" for n in range(125, 130)))
+
+
+@pytest.fixture(scope="session")
+def diet_pages(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A folder of seven real API response pages, as `govrag ingest ndl-api` would save them."""
+    import tarfile
+
+    folder = tmp_path_factory.mktemp("diet-pages")
+    with tarfile.open(shared_data / "kokkai" / "speeches.tar.xz", "r:xz") as tar:
+        for name in DIET_PAGES:
+            member = tar.extractfile(f"speeches/{name}")
+            assert member is not None
+            (folder / name).write_bytes(member.read())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mixed_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path,
+                diet_pages: Path) -> Path:
+    """The five sample laws and the seven speech pages in one store, BM25-indexed: laws and minutes together."""
+    from typer.testing import CliRunner
+
+    from govrag.cli import app
+
+    data = tmp_path_factory.mktemp("mixed-index")
+    job = data / "job.toml"
+    job.write_text(
+        f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n\n'
+        f'[[diet]]\npath = "{diet_pages}"\n',
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    for args in (["ingest", "run", str(job), "--workers", "1"], ["index", "build", "--no-descriptors", "--workers", "1"]):
+        result = runner.invoke(app, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 0, result.output
+    return data

@@ -1,0 +1,73 @@
+"""The Diet minutes (国会会議録) as the registry sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from govrag.config import Settings
+from govrag.index.docstore import DocStore
+from govrag.models import Chunk, Filters, QueryHints
+from govrag.sources.base import FilterField, Hinter, IngestReport, Tick
+from govrag.sources.diet.hints import DietDirectory, DietHints, parse_hints
+from govrag.sources.diet.ingest import ingest_speeches
+from govrag.sources.diet.parse import iter_speeches
+
+
+@dataclass(frozen=True, slots=True)
+class DietSpec:
+    path: Path
+
+
+class DietSource:
+    name = "diet"
+    job_table = "diet"
+    title = "国会会議録"
+    filter_fields = (
+        FilterField("speaker", "keyword", "Speakers as the minutes name them, without spaces (石破茂)."),
+        FilterField("position", "keyword", "Positions held when speaking (内閣総理大臣, 外務大臣, 政府参考人).",
+                    key="positions"),
+        FilterField("house", "keyword", "衆議院, 参議院 or 両院.", max_items=3),
+        FilterField("meeting", "keyword", "Meeting names as the minutes give them (予算委員会, 本会議)."),
+        FilterField("side", "keyword", "government (answers), member (questions), chair or other.", max_items=4),
+        FilterField("session", "integer", "国会回次 (Diet session number), inclusive.", low=1, high=999),
+    )
+    payload_fields = ("speaker", "positions", "house", "meeting", "side", "session", "speech_id")
+
+    def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> DietSpec:
+        if "path" not in table:
+            raise ValueError(f"{where} has no 'path' (a folder or archive of API responses)")
+        return DietSpec(resolve(str(table["path"])))
+
+    def ingest(self, store: DocStore, spec: DietSpec, settings: Settings, tick: Tick | None = None) -> IngestReport:
+        return ingest_speeches(store, iter_speeches(spec.path), max_chars=settings.chunk_max_chars, tick=tick)
+
+    def hinter(self, docstore: DocStore) -> Hinter:
+        directory = DietDirectory.build(
+            ((name, yomi, tuple(positions)) for doc in docstore.documents(self.name)
+             for name, yomi, positions in doc.meta.get("speakers", ())),
+            ((doc.meta["house"], doc.meta["meeting"]) for doc in docstore.documents(self.name)
+             if doc.meta.get("house") and doc.meta.get("meeting")),
+        )
+        return lambda query: as_query_hints(parse_hints(query, directory))
+
+    def unit_key(self, chunk: Chunk) -> tuple[str, str | None]:
+        return "speech", chunk.attrs.get("speech_id")
+
+    def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
+        from govrag.sources.diet.cli import commands
+
+        commands(app, ingest)
+
+
+def as_query_hints(h: DietHints) -> QueryHints:
+    """The parser's findings as filters on speeches: who, where and when the query names."""
+    any_of = tuple((key, values) for key, values in (
+        ("speaker", h.speakers), ("positions", h.positions), ("house", h.houses), ("meeting", h.meetings)) if values)
+    ranges = (("session", h.session_from, h.session_to),) if h.session_from or h.session_to else ()
+    filters = Filters(any_of=any_of, ranges=ranges, date_from=h.date_from, date_to=h.date_to)
+    return QueryHints(filters=filters, applied=h.applied, unknown=h.unknown)
