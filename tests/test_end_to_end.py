@@ -157,9 +157,9 @@ def test_a_partial_article_layer_is_not_used(settings: Settings, tmp_path: Path)
 
 
 def test_hybrid_and_filters(service: Service) -> None:
-    result = service.search("国民の権利", SearchOptions(k=10, filters=Filters(law_type=("Constitution",))))
+    result = service.search("国民の権利", SearchOptions(k=10, filters=Filters(any_of=(("law_type", ("Constitution",)),))))
     assert result.hits and all(h.chunk.attrs["law_type"] == "Constitution" for h in result.hits)
-    none = service.search("国民の権利", SearchOptions(k=10, filters=Filters(year_from=2000)))
+    none = service.search("国民の権利", SearchOptions(k=10, filters=Filters(ranges=(("year", 2000, None),))))
     assert all((h.chunk.attrs["year"] or 0) >= 2000 for h in none.hits)
 
 
@@ -263,10 +263,10 @@ def test_small_eval_runs_in_ci(settings: Settings, tmp_path: Path) -> None:
     )
     suite = tmp_path / "suite.toml"
     suite.write_text('[datasets.mini]\nkind = "jsonl"\npath = "q.jsonl"\n[runs.bm25]\nmode = "bm25"\nroute_laws = 0\n'
-                     '[runs.hybrid_citation]\nmode = "hybrid"\n', encoding="utf-8")
+                     '[runs.hybrid_hints]\nmode = "hybrid"\n', encoding="utf-8")
     kpi = tmp_path / "kpi.toml"
-    kpi.write_text('[[kpi]]\nname = "hit"\ndataset = "mini"\nrun = "hybrid_citation"\nmetric = "article.hit@10"\nmin = 1.0\n'
-                   '[[kpi]]\nname = "refuse"\ndataset = "mini"\nrun = "hybrid_citation"\nmetric = "answer.correct_refusal"\n'
+    kpi.write_text('[[kpi]]\nname = "hit"\ndataset = "mini"\nrun = "hybrid_hints"\nmetric = "article.hit@10"\nmin = 1.0\n'
+                   '[[kpi]]\nname = "refuse"\ndataset = "mini"\nrun = "hybrid_hints"\nmetric = "answer.correct_refusal"\n'
                    'min = 1.0\n', encoding="utf-8")
     out = tmp_path / "report"
     args = ["eval", "--suite", str(suite), "--kpi", str(kpi), "--out", str(out), "--data-dir", str(settings.data_dir)]
@@ -274,7 +274,7 @@ def test_small_eval_runs_in_ci(settings: Settings, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["passed"] and data["metrics"]["mini"]["bm25"]["article.hit@10"] == 1.0
-    assert data["metrics"]["mini"]["hybrid_citation"]["answer.hallucination_rate"] == 0.0
+    assert data["metrics"]["mini"]["hybrid_hints"]["answer.hallucination_rate"] == 0.0
     assert (out / "report.html").stat().st_size > 10_000
     # A KPI that cannot be met turns the exit status to 1.
     kpi.write_text(kpi.read_text(encoding="utf-8").replace('metric = "article.hit@10"\nmin = 1.0',

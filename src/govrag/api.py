@@ -94,10 +94,12 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @app.post("/search", response_model=SearchOut, responses=_ERRORS)
     async def search(body: SearchIn) -> SearchOut:
         result = await in_worker(lambda: svc().search(body.query, body.options()))
-        hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via) for h in result.hits]
+        hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via,
+                       linked=[ChunkOut.of(c) for c in h.linked]) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
                          routed_to=list(result.routed_to), missing=list(result.missing),
                          unknown_laws=list(result.unknown_laws), not_stored=list(result.not_stored),
+                         applied_filters=list(result.applied_filters),
                          warnings=[*body.filters.notes, *result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
 
     @app.post("/ask", response_model=AskOut, responses=_ERRORS)
@@ -105,7 +107,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         answer = await in_worker(lambda: svc().ask(body.question, body.options()))
         return AskOut(
             question=answer.question, answer=answer.text, sufficient=answer.sufficient, evidence=answer.evidence,
-            mode=answer.mode, citations=answer.citations,
+            mode=answer.mode, citations=answer.citations, applied_filters=list(answer.applied_filters),
             warnings=[*body.filters.notes, *answer.warnings, *svc().warnings()], timings_ms=answer.timings_ms,
         )
 

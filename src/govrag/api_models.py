@@ -13,13 +13,16 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictStr, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictBool, StrictStr, create_model, model_validator,
+)
 
 from govrag.answer.extractive import AnswerCitation
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
 from govrag.models import Chunk, SourceName
 from govrag.retrieval.search import SearchOptions
+from govrag.sources import registry
 
 MAX_QUERY_CHARS = 1000
 # C0/C1 controls other than tab and line ends are not text anyone types.
@@ -71,35 +74,28 @@ def whole(low: int, high: int) -> Any:
     return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole_number)]
 
 
-Year = whole(1868, 2100)
+class _FiltersBase(BaseModel):
+    """Filters every source honours; `FiltersIn` adds each source's own from the registry."""
 
-
-class FiltersIn(BaseModel):
     model_config = {"extra": "forbid"}
 
     source: list[SourceName] = Field(default_factory=list, max_length=3)
-    law_id: list[Name] = Field(default_factory=list, max_length=100)
-    law_type: list[Name] = Field(default_factory=list, max_length=10)
-    year_from: Year | None = None  # type: ignore[valid-type]
-    year_to: Year | None = None  # type: ignore[valid-type]
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
 
     _notes: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
-    def _ranges(self) -> FiltersIn:
+    def _ranges(self) -> _FiltersBase:
         """An inverted range is read the other way round and said so in the response's warnings
         (a JSON schema cannot state that one field must not exceed another, so a 422 here would
         refuse input the published schema allows)."""
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            self._notes.append(f"year_from {self.year_from} is after year_to {self.year_to}: "
-                               f"searched {self.year_to}–{self.year_from}")
-            self.year_from, self.year_to = self.year_to, self.year_from
-        if self.date_from is not None and self.date_to is not None and self.date_from > self.date_to:
-            self._notes.append(f"date_from {self.date_from} is after date_to {self.date_to}: "
-                               f"searched {self.date_to}–{self.date_from}")
-            self.date_from, self.date_to = self.date_to, self.date_from
+        for low, high in (*((f"{f.name}_from", f"{f.name}_to") for f in _INTEGER), ("date_from", "date_to")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                self._notes.append(f"{low} {a} is after {high} {b}: searched {b}–{a}")
+                setattr(self, low, b)
+                setattr(self, high, a)
         return self
 
     @property
@@ -110,13 +106,32 @@ class FiltersIn(BaseModel):
     def to_filters(self) -> Filters:
         return Filters(
             source=tuple(self.source),
-            law_id=tuple(self.law_id),
-            law_type=tuple(self.law_type),
-            year_from=self.year_from,
-            year_to=self.year_to,
+            any_of=tuple((f.payload_key, tuple(values)) for f in _KEYWORD if (values := getattr(self, f.name))),
+            ranges=tuple(
+                (f.payload_key, getattr(self, f"{f.name}_from"), getattr(self, f"{f.name}_to")) for f in _INTEGER
+                if getattr(self, f"{f.name}_from") is not None or getattr(self, f"{f.name}_to") is not None),
             date_from=self.date_from.isoformat() if self.date_from else None,
             date_to=self.date_to.isoformat() if self.date_to else None,
         )
+
+
+_KEYWORD = [f for f in registry.filter_fields() if f.kind == "keyword"]
+_INTEGER = [f for f in registry.filter_fields() if f.kind == "integer"]
+
+
+def _source_fields() -> dict[str, Any]:
+    """Each source's filters as request fields: a bounded list of names, or an inclusive _from/_to pair."""
+    fields: dict[str, Any] = {}
+    for f in _KEYWORD:
+        fields[f.name] = (list[Name], Field(default_factory=list, max_length=f.max_items, description=f.description))
+    for f in _INTEGER:
+        bounded = whole(f.low if f.low is not None else -(2**31), f.high if f.high is not None else 2**31)
+        for end in ("from", "to"):
+            fields[f"{f.name}_{end}"] = (bounded | None, Field(default=None, description=f.description))
+    return fields
+
+
+FiltersIn = create_model("FiltersIn", __base__=_FiltersBase, **_source_fields())
 
 
 def _not_blank(value: str) -> str:
@@ -135,10 +150,13 @@ class SearchIn(BaseModel):
     query: Query
     k: whole(1, 50) = 10  # type: ignore[valid-type]
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
-    filters: FiltersIn = Field(default_factory=FiltersIn)
+    filters: FiltersIn = Field(default_factory=FiltersIn)  # type: ignore[valid-type]
+    use_hints: StrictBool = Field(default=True, description=(
+        "Read the query for hints: cited provisions first, a cited law as scope, speakers, houses, meetings "
+        "and dates as filters on speeches (shown in applied_filters). false: rank the words only."))
 
     def options(self) -> SearchOptions:
-        return SearchOptions(k=self.k, mode=self.mode, filters=self.filters.to_filters())
+        return SearchOptions(k=self.k, mode=self.mode, filters=self.filters.to_filters(), use_hints=self.use_hints)
 
 
 class AskIn(SearchIn):
@@ -172,6 +190,8 @@ class HitOut(ChunkOut):
     rank: int
     score: float
     via: str
+    #: What the hit links to: for a speech, the question it answers or the answers it got.
+    linked: list[ChunkOut] = Field(default_factory=list)
 
 
 class SearchOut(BaseModel):
@@ -182,6 +202,8 @@ class SearchOut(BaseModel):
     missing: list[str]
     unknown_laws: list[str]
     not_stored: list[str]
+    #: Filters read from the query itself (「石破総理」 → speaker 石破茂); send use_hints=false to drop them.
+    applied_filters: list[str]
     warnings: list[str]
     timings_ms: dict[str, float]
 
@@ -193,6 +215,7 @@ class AskOut(BaseModel):
     evidence: float
     mode: str
     citations: list[AnswerCitation]  # the answer's own record: number, label, URL, chunk id, source, quote
+    applied_filters: list[str]
     warnings: list[str]
     timings_ms: dict[str, float]
 

@@ -1,4 +1,4 @@
-"""The answer without an LLM: the most relevant provisions quoted verbatim, each cited.
+"""The answer without an LLM: the most relevant provisions and speeches quoted verbatim, each cited.
 
 Quoting instead of paraphrasing means nothing in the answer can be
 unsupported. When the evidence is thin the honest answer is
@@ -37,6 +37,8 @@ class Answer:
     mode: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: Filters read from the question itself (see `SearchResult.applied_filters`).
+    applied_filters: tuple[str, ...] = ()
 
 
 def extractive_answer(
@@ -64,6 +66,7 @@ def extractive_answer(
     if sufficient:
         lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
+        lines += [f"（[{i + 1}] と対になる発言: {'、'.join(c.label for c in h.linked)}）" for i, h in enumerate(top) if h.linked]
         if result.missing:
             lines.append(f"なお、{'、'.join(result.missing)} は資料の法令にありません。")
         lines += _absent_law_lines(result, prefix="なお、")
@@ -77,7 +80,7 @@ def extractive_answer(
                          else "参考（関連する可能性のある資料）:")
             lines += [f"[{c.n}] {c.label}" for c in citations]
     return Answer(result.query, "\n".join(lines), sufficient, citations, round(evidence, 3),
-                  timings_ms=result.timings_ms, warnings=result.warnings)
+                  timings_ms=result.timings_ms, warnings=result.warnings, applied_filters=result.applied_filters)
 
 
 def _absent_law_lines(result: SearchResult, prefix: str = "") -> list[str]:

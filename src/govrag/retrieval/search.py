@@ -1,8 +1,11 @@
-"""Hybrid search: exact citations first, then BM25 and dense legs fused by weighted RRF in Qdrant.
+"""Hybrid search: what the query names first, then BM25 and dense legs fused by weighted RRF in Qdrant.
 
-A query that names a provision (「民法709条」) gets that provision at rank 1
-from the citation parser; a query that names only a law is scoped to it. The
-rest is ranked by the store, fusing up to five legs:
+Every source the request allows reads the query for hints (`QueryHints`): a
+provision it cites (「民法709条」) comes first, a law it cites scopes the laws,
+a speaker, house or date it names (「石破総理」「令和7年2月」) filters the
+speeches. Hint filters bind only their own source's chunks and are shown in
+`applied_filters`; the request's own filters bind every path, the exact units
+included. The rest is ranked by the store, fusing up to five legs:
 
 * BM25 over every chunk (full coverage, exact wording);
 * BM25 restricted to the laws the router picks from the descriptor vectors
@@ -17,7 +20,7 @@ rest is ranked by the store, fusing up to five legs:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -26,11 +29,9 @@ from govrag.index.embed import Embedder
 from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store.base import Filters, Hit, Leg, VectorStore, has_vectors
-from govrag.models import Chunk
-from govrag.retrieval.citation import AbsentLaws, CitationLookup
+from govrag.models import Chunk, QueryHints
 from govrag.retrieval.router import LawRouter
-from govrag.sources.laws.cite import parse_citations
-from govrag.sources.laws.lawid import law_doc_id
+from govrag.sources import registry
 
 Mode = Literal["hybrid", "bm25", "dense"]
 EARLIEST_DATE = "0001-01-01"
@@ -47,7 +48,8 @@ class SearchOptions:
     sparse_weight: float = 1.0
     dense_weight: float = 1.0
     candidates: int = 100
-    use_citations: bool = True
+    #: Read the query for hints (citations, law names, speakers, dates); off: rank the words only.
+    use_hints: bool = True
     #: Laws the router picks (0: no routing); their BM25 leg weighs `route_weight`.
     route_laws: int = 10
     route_weight: float = 1.0
@@ -55,6 +57,9 @@ class SearchOptions:
     article_weight: float = 1.0
     #: Weight of the article descriptor leg restricted to the routed laws (0: off).
     routed_article_weight: float = 0.0
+    #: When the query names a speaker, house or date of one source (「石破総理」), the legs of the other
+    #: sources weigh this much: they still answer, behind the source the question is about.
+    unhinted_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,8 @@ class SearchHit:
     score: float
     rank: int
     via: Via
+    #: Chunks the hit's own record links to: the answer to a question, the question an answer answers.
+    linked: tuple[Chunk, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,8 @@ class SearchResult:
     not_stored: tuple[str, ...] = ()
     #: What the search could not do as asked (a filter a source cannot honour), one line each.
     warnings: tuple[str, ...] = ()
+    #: Filters taken from the query itself (「石破総理」 → speaker), one line each: `use_hints=False` drops them.
+    applied_filters: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -102,12 +111,17 @@ class Searcher:
         self.embedder = embedder
         self.router = router if embedder is not None and router is not None and router.size() > 0 else None
         self.reranker = reranker
-        self.citations = CitationLookup.from_store(docstore)
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
         self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
         #: Sources with stored chunks, and those whose chunks carry a date: a date filter on the others
         #: could only ever match nothing. Read once: a served store does not change under the process.
         self.sources = frozenset(docstore.counts())
+        #: Sources whose every chunk has a dense vector.
+        self.dense_sources = frozenset(
+            s for s in self.sources if self.has_dense
+            and store.count(Filters(source=(s,)), with_vector=DENSE) == store.count(Filters(source=(s,))) > 0)
+        known = set(registry.names())
+        self.hinters = {name: registry.get(name).hinter(docstore) for name in sorted(self.sources & known)}
         self.dated_sources = frozenset(
             source for source in self.sources if store.count(Filters(source=(source,), date_from=EARLIEST_DATE)) > 0
         )
@@ -118,15 +132,19 @@ class Searcher:
             raise ValueError("empty query")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        exact, scope, named, missing, absent = self._citations(query) if options.use_citations else (
-            [], (), (), (), AbsentLaws())
         filters = options.filters
         warnings = self._date_filter_warnings(filters)
-        if scope and not filters.doc_id:
-            filters = replace(filters, doc_id=scope)
+        allowed = sorted(s for s in self.sources if not filters.source or s in filters.source)
+        hints = {s: self.hinters[s](query) for s in allowed if s in self.hinters} if options.use_hints else {}
+        # The request's filters bind every path: a cited provision they exclude is not shown.
+        exact = [c for h in hints.values() for c in h.exact if filters.matches(c.payload())]
+        scope = tuple(d for h in hints.values() for d in h.scope) if not filters.doc_id else ()
+        named = tuple(d for h in hints.values() for d in h.named)
+        per_source = {s: f for s, h in hints.items() if not (f := self._hint_filters(h, filters)).empty}
         timings["parse"] = _ms(t0)
 
-        legs, weights, routed = self._legs(query, options, filters, named, timings)
+        legs, weights, routed = self._legs(query, options, filters, named, bool(scope), timings)
+        legs, weights = _per_source(legs, weights, per_source, allowed, options.unhinted_weight)
         t1 = time.perf_counter()
         hits = self.store.query(
             legs, limit=options.k + len(exact), filters=filters, rrf_k=options.rrf_k, weights=weights
@@ -137,9 +155,20 @@ class Searcher:
         ranked = self._hydrate(hits, exact, options)
         if self.reranker is not None:
             ranked = [replace(hit, rank=i + 1) for i, hit in enumerate(self.reranker(query, ranked))]
+        ranked = self._linked(ranked[: options.k])
         timings["fetch"] = _ms(t2)
-        return SearchResult(query, ranked[: options.k], timings, scope, routed, missing, absent.unknown,
-                            absent.not_stored, warnings)
+        return SearchResult(
+            query, ranked, timings, scope, routed,
+            missing=_joined(h.missing for h in hints.values()), unknown_laws=_joined(h.unknown for h in hints.values()),
+            not_stored=_joined(h.not_stored for h in hints.values()), warnings=warnings,
+            applied_filters=_joined(h.applied for s, h in hints.items() if s in per_source),
+        )
+
+    @staticmethod
+    def _hint_filters(hints: QueryHints, request: Filters) -> Filters:
+        """A source's hint filters: what the query says (a speaker, a date) and the laws it cites. They hold
+        together with the request's own filters, never instead of them: every one shown is applied."""
+        return hints.filters.also(Filters(doc_id=hints.scope)) if hints.scope and not request.doc_id else hints.filters
 
     def _date_filter_warnings(self, filters: Filters) -> tuple[str, ...]:
         """A date filter no requested source can honour is an error, never a silent empty result;
@@ -150,47 +179,16 @@ class Searcher:
         undated = sorted(wanted - self.dated_sources)
         if not undated:
             return ()
-        why = ("chunks in this store carry no date" + (" (the 2020 e-Gov XML gives only the promulgation year, "
-               "so filter laws with year_from/year_to)" if "law" in undated else ""))
+        instead = [f"{f.name}_from/{f.name}_to" for name in undated if name in registry.names()
+                   for f in registry.get(name).filter_fields if f.kind == "integer"]
+        why = "chunks in this store carry no date" + (f" (filter them with {', '.join(instead)})" if instead else "")
         if not wanted & self.dated_sources:
             raise ValueError(f"date_from/date_to cannot be applied: the {', '.join(undated)} {why}")
         return (f"date_from/date_to leave out every {', '.join(undated)} result: those {why}",)
 
-    def _citations(
-        self, query: str
-    ) -> tuple[list[Chunk], tuple[str, ...], tuple[str, ...], tuple[str, ...], AbsentLaws]:
-        """Chunks of provisions the query cites, the laws those cite (a hard scope), laws it only names
-        (「民法の不法行為」: searched first, not exclusively, since the answer may sit elsewhere), cited
-        provisions the store does not hold, and named laws it does not hold."""
-        exact: list[Chunk] = []
-        laws: list[str] = []
-        missing: list[str] = []
-        citations = parse_citations(query, self.citations.directory)
-        for citation in citations:
-            if citation.law is None:
-                continue
-            doc_id = law_doc_id(citation.law.law_id, citation.law.law_num)
-            if doc_id not in laws:
-                laws.append(doc_id)
-            if citation.ref is None:  # 民法第0条, 民法第1000000000000条: no provision can have that number
-                missing.append(f"{citation.law.title} {citation.provision_text}")
-            elif citation.ref.article is not None:
-                found = self.citations.provision(doc_id, citation.ref)
-                exact.extend(c for c in found if c not in exact)
-                if not found:
-                    missing.append(f"{citation.law.title} {citation.ref.to_kanji()}")
-        named: list[str] = []
-        names = self.citations.directory.names_in(query)
-        for _, _, entries in names:
-            for entry in entries[:1]:  # an ambiguous name: its first reading, as the citation parser does
-                doc_id = law_doc_id(entry.law_id, entry.law_num)
-                if doc_id not in laws and doc_id not in named:
-                    named.append(doc_id)
-        absent = self.citations.absent_laws(query, citations, names)
-        return exact, tuple(laws), tuple(named), tuple(dict.fromkeys(missing)), absent
-
     def _legs(
-        self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], timings: dict[str, float]
+        self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], scoped: bool,
+        timings: dict[str, float],
     ) -> tuple[list[Leg], list[float], tuple[str, ...]]:
         legs: list[Leg] = []
         weights: list[float] = []
@@ -203,13 +201,13 @@ class Searcher:
         sparse_on = options.mode in ("hybrid", "bm25")
         dense_on = options.mode in ("hybrid", "dense") and (self.has_dense or self.has_articles)
         vector = None
-        route_on = options.mode == "hybrid" and self._routing(options, filters)
+        route_on = options.mode == "hybrid" and not scoped and self._routing(options, filters)
         if dense_on or route_on:
             assert self.embedder is not None
             t = time.perf_counter()
             vector = self.embedder.embed_query(query).tolist()
             timings["embed"] = _ms(t)
-        routed: tuple[str, ...] = named if options.mode == "hybrid" and not filters.doc_id else ()
+        routed: tuple[str, ...] = named if options.mode == "hybrid" and not filters.doc_id and not scoped else ()
         if vector is not None and route_on:
             assert self.router is not None
             t = time.perf_counter()
@@ -225,7 +223,15 @@ class Searcher:
                 if routed:
                     add(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)), options.route_weight)
         if dense_on and vector is not None and self.has_dense:
-            add(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed) if routed else None), options.dense_weight)
+            # A source with vectors for a chosen subset only (laws) is searched densely within the routed laws:
+            # unrestricted, its subset would rank first for any question. A fully covered one (minutes) is fair.
+            if routed:
+                add(Leg(DENSE, vector, options.candidates, Filters(doc_id=routed)), options.dense_weight)
+            elif not self.dense_sources:
+                add(Leg(DENSE, vector, options.candidates), options.dense_weight)
+            if self.dense_sources:
+                add(Leg(DENSE, vector, options.candidates, Filters(source=tuple(sorted(self.dense_sources)))),
+                    options.dense_weight)
         if dense_on and vector is not None and self.has_articles:
             # Every article has a descriptor vector, so this leg needs no routing to stay fair.
             add(Leg(ARTICLE, vector, options.candidates), options.article_weight)
@@ -246,10 +252,40 @@ class Searcher:
         ranked += [SearchHit(by_id[h.id], h.score, 0, via) for h in hits if h.id in by_id]
         return [replace(hit, rank=i + 1) for i, hit in enumerate(ranked)]
 
+    def _linked(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """Attach what each hit links to (a question's answers, an answer's question), read in one go."""
+        wanted = [i for h in hits for i in h.chunk.attrs.get("links") or ()]
+        if not wanted:
+            return hits
+        by_id = {c.id: c for c in self.docstore.chunks_by_id(list(dict.fromkeys(wanted)))}
+        return [replace(h, linked=tuple(by_id[i] for i in h.chunk.attrs.get("links") or () if i in by_id))
+                for h in hits]
+
 
 def _law_filters(filters: Filters) -> Filters:
-    """The part of the query's filters that outline windows carry (they have no year or date)."""
-    return Filters(source=filters.source, doc_id=filters.doc_id, law_id=filters.law_id, law_type=filters.law_type)
+    """The part of the query's filters that outline windows carry (keywords; they have no year or date)."""
+    return Filters(source=filters.source, doc_id=filters.doc_id, any_of=filters.any_of)
+
+
+def _per_source(
+    legs: list[Leg], weights: list[float], per_source: dict[str, Filters], allowed: Sequence[str],
+    unhinted_weight: float,
+) -> tuple[list[Leg], list[float]]:
+    """Each leg once per source with hint filters (that source's chunks, its filters) and once for the
+    other allowed sources, weighted less: a speaker named in the query narrows the speeches and puts them
+    first, but never drops the laws."""
+    if not per_source:
+        return legs, weights
+    rest = tuple(s for s in allowed if s not in per_source)
+    groups = [(Filters(source=(s,)).also(f), 1.0) for s, f in per_source.items()]
+    groups += [(Filters(source=rest), unhinted_weight)] if rest and unhinted_weight > 0 else []
+    split = [(replace(leg, filters=g if leg.filters is None else leg.filters.also(g)), w * factor)
+             for leg, w in zip(legs, weights) for g, factor in groups]
+    return [leg for leg, _ in split], [w for _, w in split]
+
+
+def _joined(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for group in groups for item in group))
 
 
 def _ms(start: float) -> float:
