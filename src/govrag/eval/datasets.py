@@ -1,8 +1,9 @@
-"""Question sets with gold provisions: the Digital Agency's lawqa_jp, and govrag's own JSONL.
+"""Question sets with gold units: the Digital Agency's lawqa_jp, and govrag's own JSONL.
 
 lawqa_jp gives its evidence as Markdown in `コンテキスト`: a heading with the law
 title (any level), then headings 第N条, 第M項, 第K号. Those headings are the
-gold (law, article) pairs a retriever must find.
+gold (law, article) pairs a retriever must find. govrag's JSONL may also name a
+Diet speech (`{"speech_id": ...}`) as gold: the unit a minutes chunk belongs to.
 """
 
 from __future__ import annotations
@@ -19,10 +20,33 @@ _ARTICLE = re.compile(r"^(?:附則)?第[0-9０-９〇一二三四五六七八九
 _NOT_A_LAW = re.compile(r"^(?:第|別表|\(|（|附則$|[0-9A-Za-z.\-\s]+$)")
 
 
+#: The first part of a speech's unit key, as `govrag.sources.registry.unit_key` gives it for minutes chunks.
+SPEECH = "speech"
+
+
 @dataclass(frozen=True, slots=True)
 class Gold:
+    """One gold unit: a law article, a whole law-like document, or a Diet speech.
+
+    A speech gold has `speech_id` set ("121703815X00120250214_012") and an empty
+    `law_title`; its key is ("speech", speech_id), the key minutes chunks carry.
+    """
+
     law_title: str
     article_num: str | None  # "709_2"; None when the gold is a whole document (a guideline, a 告示)
+    speech_id: str | None = None
+
+    @classmethod
+    def speech(cls, speech_id: str) -> Gold:
+        return cls("", None, speech_id)
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        """What retrieved chunks are compared with: (law title, article) or ("speech", speech_id);
+        None for a whole document, which no single chunk stands for."""
+        if self.speech_id:
+            return SPEECH, self.speech_id
+        return (self.law_title, self.article_num) if self.article_num else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +111,15 @@ def parse_context_gold(context: str) -> tuple[Gold, ...]:
 
 def load_jsonl(path: Path) -> list[EvalQuestion]:
     """govrag's own format, one question per line:
-    {"qid", "question", "gold": [{"law_title", "article"}], "answerable": true, "tags": [...], "answer": "..."}"""
+    {"qid", "question", "gold": [{"law_title", "article"} | {"speech_id"}], "answerable": true, "tags": [...],
+    "answer": "..."}"""
     questions = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            gold = tuple(Gold(g["law_title"], g.get("article")) for g in row.get("gold", []))
+            gold = tuple(_gold(g) for g in row.get("gold", []))
             questions.append(
                 EvalQuestion(
                     qid=row["qid"],
@@ -106,6 +131,16 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
                     answerable=bool(row.get("answerable", True)),
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a question record ({exc})") from None
     return questions
+
+
+def _gold(entry: dict[str, str]) -> Gold:
+    """{"speech_id": ...} names a Diet speech; {"law_title", "article"} a law article (or the whole law)."""
+    if "speech_id" in entry:
+        speech_id = entry["speech_id"]
+        if not isinstance(speech_id, str) or not speech_id.strip():
+            raise ValueError(f"empty speech_id in {entry}")
+        return Gold.speech(speech_id.strip())
+    return Gold(entry["law_title"], entry.get("article"))

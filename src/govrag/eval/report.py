@@ -23,6 +23,10 @@ HEADLINE = ("scored", "article.hit@1", "article.hit@5", "article.hit@10", "artic
             "law.hit@10", "answer.false_abstention", "answer.correct_refusal", "answer.hallucination_rate",
             "answer.citation_precision", "answer.mc_accuracy", "latency.total.p50_ms", "latency.total.p95_ms")
 
+#: Said under a dataset's table when its gold is Diet speeches: what the columns then measure.
+SPEECH_NOTE = ("Gold unit: a Diet speech. `article.*` scores the gold speech (speechID); the document level is "
+               "`meeting.*`, the meeting's minutes (issueID) the speech belongs to, not a law.")
+
 
 @dataclass
 class KpiResult:
@@ -67,6 +71,17 @@ class EvalReport:
     def passed(self) -> bool:
         return all(k.passed for k in self.kpis)
 
+    def doc_levels(self, dataset: str) -> list[str]:
+        """Document levels of the dataset's questions: ["law"], ["meeting"] (speech gold) or both."""
+        levels = {r.doc_level for r in self.records if r.dataset == dataset and r.gold}
+        return [lvl for lvl in ("law", "meeting") if lvl in levels] or ["law"]
+
+    def headline(self, dataset: str) -> tuple[str, ...]:
+        """HEADLINE, with the document-level column named for what it is (law.hit@10 / meeting.hit@10)."""
+        doc_cols = tuple(f"{lvl}.hit@10" for lvl in self.doc_levels(dataset))
+        i = HEADLINE.index("law.hit@10")
+        return HEADLINE[:i] + doc_cols + HEADLINE[i + 1:]
+
     def excluded_gold(self, dataset: str) -> dict[str, int]:
         """Gold sources the index does not hold (guideline PDFs, laws missing from the archive), by title:
         questions citing them are scored only on the gold that is present."""
@@ -105,6 +120,8 @@ class EvalReport:
         for d in self.datasets:
             out += ["", f"## {d} ({self.sizes.get(d, 0)} questions)", ""]
             out += _table(self, d)
+            if "meeting" in self.doc_levels(d):
+                out += ["", SPEECH_NOTE]
             if excluded := self.excluded_gold(d):
                 out += ["", "Gold references not in the index (excluded from retrieval scoring): "
                         + "; ".join(f"{t} ×{n}" for t, n in excluded.items())]
@@ -159,20 +176,24 @@ def _table(report: EvalReport, dataset: str) -> list[str]:
     cells = {run: report.cell(dataset, run) for run in report.runs}
     best = {m: max((v for c in cells.values() if isinstance(v := c.get(m), (int, float))), default=None)
             for m in ("article.hit@10", "article.mrr")}
-    lines = ["| run | " + " | ".join(HEADLINE) + " | hit@10 / best |", "|---|" + "---|" * (len(HEADLINE) + 1)]
+    headline = report.headline(dataset)
+    lines = ["| run | " + " | ".join(headline) + " | hit@10 / best |", "|---|" + "---|" * (len(headline) + 1)]
     for run, c in cells.items():
         hit, top = c.get("article.hit@10"), best["article.hit@10"]
         ratio = f"{hit / top:.2f}" if isinstance(hit, (int, float)) and top else "–"
-        lines.append(f"| {run} | " + " | ".join(_fmt(c.get(m)) for m in HEADLINE) + f" | {ratio} |")
+        lines.append(f"| {run} | " + " | ".join(_fmt(c.get(m)) for m in headline) + f" | {ratio} |")
     return lines
 
 
 def _html_table(report: EvalReport, dataset: str) -> str:
+    headline = report.headline(dataset)
     rows = "".join(
-        "<tr><td>" + _e(run) + "</td>" + "".join(f"<td>{_fmt(report.cell(dataset, run).get(m))}</td>" for m in HEADLINE)
+        "<tr><td>" + _e(run) + "</td>" + "".join(f"<td>{_fmt(report.cell(dataset, run).get(m))}</td>" for m in headline)
         + "</tr>" for run in report.runs)
-    head = "".join(f"<th>{_e(m)}</th>" for m in HEADLINE)
-    return f"<h3>{_e(dataset)} ({report.sizes.get(dataset, 0)} questions)</h3><table><tr><th>run</th>{head}</tr>{rows}</table>"
+    head = "".join(f"<th>{_e(m)}</th>" for m in headline)
+    note = f"<p>{_e(SPEECH_NOTE)}</p>" if "meeting" in report.doc_levels(dataset) else ""
+    return (f"<h3>{_e(dataset)} ({report.sizes.get(dataset, 0)} questions)</h3><table><tr><th>run</th>{head}</tr>"
+            f"{rows}</table>{note}")
 
 
 def _fmt(v: object) -> str:
@@ -223,7 +244,7 @@ def _plot_hits(report: EvalReport) -> str:
             if ranks:
                 ax.plot(ks, [sum(1 for x in ranks if x is not None and x <= k) / len(ranks) for k in ks], label=run)
         ax.set_title(d)
-        ax.set_xlabel("k (distinct articles)")
+        ax.set_xlabel("k (distinct articles or speeches)")
         ax.set_ylabel("hit@k")
         ax.set_ylim(0, 1)
         ax.axvline(max(KS), color="#999", lw=0.5)
@@ -242,7 +263,7 @@ def _plot_tags(report: EvalReport) -> str:
     fig, ax = plt.subplots(figsize=(8, 0.3 * max(3, len(rows)) + 1))
     ax.barh([f"{name} (n={n})" for name, _, n in rows], [v for _, v, _ in rows])
     ax.set_xlim(0, 1)
-    ax.set_xlabel("article hit@10")
+    ax.set_xlabel("article (or speech) hit@10")
     ax.invert_yaxis()
     return _png(fig)
 

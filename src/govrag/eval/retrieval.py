@@ -1,9 +1,14 @@
-"""Score a retriever on questions with gold (law, article) pairs: hit@k and MRR per run.
+"""Score a retriever on questions with gold units: hit@k and MRR per run.
 
-A ranked list of chunks becomes a ranked list of (law title, article) keys, so
-an article split into several chunks counts once. A question counts only if at
-least one of its gold articles is in the index (`present`); the others are
-reported as skipped, never silently dropped from the denominator.
+A ranked list of chunks becomes a ranked list of unit keys — (law title, article)
+for law chunks, ("speech", speechID) for Diet minutes chunks — so an article or a
+speech split into several chunks counts once. A question counts only if at least
+one of its gold units is in the index (`present`); the others are reported as
+skipped, never silently dropped from the denominator.
+
+Each unit also has a document: a law for an article, the meeting's minutes
+(issueID, the speechID before its last "_") for a speech. The runner's "law" level
+is that document level for law gold and "meeting" for speech gold.
 """
 
 from __future__ import annotations
@@ -11,23 +16,48 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from govrag.eval.datasets import EvalQuestion
+from govrag.eval.datasets import SPEECH, EvalQuestion
 from govrag.eval.metrics import first_hit_rank
 from govrag.models import Chunk
+from govrag.sources.registry import unit_key as registry_unit_key
 
 Key = tuple[str, str]
 KS = (1, 5, 10)
 
 
-def article_key(chunk: Chunk) -> Key:
-    """(law title, article number) of a law chunk. Gold keys do not tell 附則 from 本則 (the
-    lawqa_jp headings rarely cite 附則), so neither does this."""
-    return chunk.doc_title, str(chunk.attrs.get("article_num") or "")
+def unit_key(chunk: Chunk) -> Key:
+    """What a gold names of a chunk: (law title, article number) for laws, ("speech", speechID) for
+    minutes. A law chunk without an article number keys as (title, ""), as it always has. Gold keys
+    do not tell 附則 from 本則 (the lawqa_jp headings rarely cite 附則), so neither does this."""
+    try:
+        first, second = registry_unit_key(chunk)
+    except KeyError:  # a source the registry does not list: its document, as a law without an article
+        first, second = chunk.doc_title, chunk.attrs.get("article_num")
+    return first, str(second or "")
+
+
+#: The name law-only callers know; law chunks key exactly as before.
+article_key = unit_key
+
+
+def is_speech(key: Key) -> bool:
+    return key[0] == SPEECH
+
+
+def doc_key(key: Key) -> str:
+    """The document a unit belongs to: the law's title, or the meeting's minutes (issueID) of a speech."""
+    return (key[1].rpartition("_")[0] or key[1]) if is_speech(key) else key[0]
+
+
+def doc_level(keys: Iterable[Key]) -> str:
+    """"meeting" when every key is a speech (and there is one), else "law": what the document level means."""
+    keys = list(keys)
+    return "meeting" if keys and all(is_speech(k) for k in keys) else "law"
 
 
 def gold_keys(question: EvalQuestion, present: set[Key]) -> set[Key]:
-    """The question's gold articles that the index holds."""
-    return {(g.law_title, g.article_num) for g in question.gold if g.article_num} & present
+    """The question's gold units (articles, speeches) that the index holds."""
+    return {k for g in question.gold if (k := g.key) is not None} & present
 
 
 @dataclass
@@ -49,13 +79,13 @@ def score_run(
     search: Callable[[str], Iterable[Chunk]],
     present: set[Key],
 ) -> RunScores:
-    """Run `search` on each countable question; rank = position of the first gold article (1-based)."""
+    """Run `search` on each countable question; rank = position of the first gold unit (1-based)."""
     scores = RunScores(name)
     for q in questions:
         gold = gold_keys(q, present)
         if not gold:
             continue
-        ranked = [article_key(c) for c in search(q.query)]
+        ranked = [unit_key(c) for c in search(q.query)]
         scores.ranks[q.qid] = first_hit_rank(ranked, set(gold))
     return scores
 

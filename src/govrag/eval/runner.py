@@ -17,9 +17,10 @@ from govrag.answer.extractive import Answer
 from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
-from govrag.eval.retrieval import Key, article_key, gold_keys
+from govrag.eval.retrieval import Key, doc_key, doc_level, gold_keys, unit_key
 from govrag.eval.suite import Suite
 from govrag.index.docstore import DocStore
+from govrag.models import Filters
 from govrag.retrieval.search import SearchResult
 from govrag.service import Service
 
@@ -36,11 +37,11 @@ class Record:
     question: str
     tags: list[str]
     answerable: bool
-    gold: list[str]  # "民法 709" — every gold article, as the dataset gives it
+    gold: list[str]  # "民法 709" or "speech 121703815X00120250214_012" — every gold unit, as the dataset gives it
     gold_in_index: list[str]  # the ones the index holds (the only ones retrieval is scored on)
-    retrieved: list[str]  # distinct articles, best first ("民法 709")
-    article_rank: int | None
-    law_rank: int | None
+    retrieved: list[str]  # distinct units, best first ("民法 709", "speech …")
+    article_rank: int | None  # rank of the first gold unit: an article, or a speech
+    law_rank: int | None  # rank of the first gold document: a law, or a speech's meeting (see `doc_level`)
     refused: bool
     citations: list[str]
     invalid_citations: list[str] = field(default_factory=list)  # cited ids/labels/URLs the store does not back
@@ -59,6 +60,11 @@ class Record:
     def hallucinated(self) -> bool:
         return bool(self.invalid_citations or self.unsupported_quotes)
 
+    @property
+    def doc_level(self) -> str:
+        """What `law_rank` ranks: "law" for law gold, "meeting" (the speech's minutes) for speech gold."""
+        return doc_level(_key(g) for g in self.gold)
+
     def miss_reason(self) -> str | None:
         if not self.answerable:
             return None if self.refused else "answered a question that has no answer in the sources"
@@ -66,9 +72,10 @@ class Record:
             return "gold not in the index: " + ", ".join(self.gold) if self.gold else "no gold given"
         if self.article_rank is not None and self.article_rank <= 10:
             return None
+        doc, unit = ("meeting", "speech") if self.doc_level == "meeting" else ("law", "article")
         if self.law_rank is None or self.law_rank > 10:
-            return "gold law not among the laws of the top results"
-        return f"gold law found (rank {self.law_rank}), gold article not in the top 10"
+            return f"gold {doc} not among the {doc}s of the top results"
+        return f"gold {doc} found (rank {self.law_rank}), gold {unit} not in the top 10"
 
 
 def _label(key: Key) -> str:
@@ -79,14 +86,17 @@ def evaluate_question(
     service: Service, dataset: str, run: str, q: EvalQuestion, result: SearchResult, present: set[Key],
     llm: Any = None,
 ) -> Record:
-    """Score one search (and the answer made from its top hits) against the question's gold."""
-    ranked = dedupe(article_key(h.chunk) for h in result.hits)
-    gold = [(g.law_title, g.article_num) for g in q.gold if g.article_num]
+    """Score one search (and the answer made from its top hits) against the question's gold.
+
+    Units are compared by `unit_key` (law article or speech); the document level is the law of an
+    article and the meeting (issueID) of a speech."""
+    ranked = dedupe(unit_key(h.chunk) for h in result.hits)
+    gold = [k for g in q.gold if (k := g.key) is not None]
     in_index = gold_keys(q, present)
-    laws = dedupe(k[0] for k in ranked)  # type: ignore[index]
+    docs = dedupe(doc_key(k) for k in ranked)  # type: ignore[arg-type]
     answer = service.answer(replace(result, hits=result.hits[:QUOTES]))
     invalid, unsupported = check_citations(answer, service.docstore)
-    cited_keys = [article_key(h.chunk) for h in result.hits[: len(answer.citations)]]
+    cited_keys = [unit_key(h.chunk) for h in result.hits[: len(answer.citations)]]
     choice = choice_text = correct = None
     if llm is not None and q.choices:
         choice, _ = answer_choice(llm, q.question, q.choices, [h.chunk for h in result.hits[:QUOTES]])
@@ -94,11 +104,11 @@ def evaluate_question(
         correct = choice is not None and choice == q.answer.strip().lower()
     return Record(
         dataset=dataset, run=run, qid=q.qid, question=q.question, tags=list(q.tags), answerable=q.answerable,
-        gold=[_label(k) for k in gold] + [f"{g.law_title} (whole document)" for g in q.gold if not g.article_num],
+        gold=[_label(k) for k in gold] + [f"{g.law_title} (whole document)" for g in q.gold if g.key is None],
         gold_in_index=[_label(k) for k in sorted(in_index)],
         retrieved=[_label(k) for k in ranked[:20]],  # type: ignore[arg-type]
         article_rank=first_hit_rank(ranked, set(in_index)) if in_index else None,
-        law_rank=first_hit_rank(laws, {k[0] for k in in_index}) if in_index else None,
+        law_rank=first_hit_rank(docs, {doc_key(k) for k in in_index}) if in_index else None,
         refused=not answer.sufficient,
         citations=[f"{c.label} {c.url}" for c in answer.citations],
         invalid_citations=invalid, unsupported_quotes=unsupported,
@@ -127,12 +137,24 @@ def check_citations(answer: Answer, docstore: DocStore) -> tuple[list[str], list
 
 
 def present_keys(docstore: DocStore, questions: Iterable[EvalQuestion]) -> set[Key]:
-    """(law title, article) of every article of the gold laws that the store holds."""
-    titles = {g.law_title for q in questions for g in q.gold}
+    """Unit keys the store holds among the gold: (law title, article) of every article of the gold laws,
+    and ("speech", speechID) of each gold speech the minutes hold. A minutes document is one meeting
+    (doc_id = issueID, the speechID before its last "_"), so a gold speech is looked up in its meeting
+    only. A gold speech the store lacks is absent here and reported as not in the index, like a
+    missing law."""
+    golds = [g for q in questions for g in q.gold]
+    titles = {g.law_title for g in golds if not g.speech_id}
+    speeches = {k for g in golds if g.speech_id and (k := g.key) is not None}
     keys: set[Key] = set()
     for doc in docstore.documents("law"):
         if doc.title in titles:
-            keys.update(article_key(c) for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
+            keys.update(unit_key(c) for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
+    if speeches:
+        meetings = {doc.doc_id for doc in docstore.documents("diet")}
+        for key in sorted(speeches):
+            if doc_key(key) in meetings:
+                found = docstore.chunks_of("diet", doc_key(key), where={"speech_id": key[1]})
+                keys.update(k for c in found if (k := unit_key(c)) == key)
     return keys
 
 
@@ -152,6 +174,8 @@ def run_suite(
         sizes[name] = len(questions)
         present = present_keys(service.docstore, questions)
         for run, options in suite.runs.items():
+            if dataset.source:
+                options = replace(options, filters=options.filters.also(Filters(source=dataset.source)))
             for q in questions:
                 result = service.search(q.query, options)
                 records.append(evaluate_question(service, name, run, q, result, present, llm))
@@ -164,8 +188,13 @@ def run_suite(
 
 
 def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
-    """Retrieval at article and law level (over questions whose gold the index holds), answer verdicts
-    and latency. A metric with nothing to measure is None, never 0."""
+    """Retrieval at unit and document level (over questions whose gold the index holds), answer verdicts
+    and latency. A metric with nothing to measure is None, never 0.
+
+    `article.*` is the unit level: the gold article, or the gold speech. The document level is `law.*`
+    for questions with law gold and `meeting.*` (the speech's minutes, issueID) for questions with
+    speech gold; a meeting is not a law, so the two are never pooled, and `meeting.*` appears only
+    when some scored record has speech gold (law datasets keep exactly their old keys)."""
     scored = [r for r in records if r.scored]
     answerable = [r for r in records if r.answerable]
     unanswerable = [r for r in records if not r.answerable]
@@ -174,8 +203,13 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
     out: dict[str, float | int | None] = {
         "questions": len(records), "scored": len(scored), "unscored": len(answerable) - len(scored),
     }
-    for level, rank in (("article", lambda r: r.article_rank), ("law", lambda r: r.law_rank)):
-        ranks = [rank(r) for r in scored]
+    levels: list[tuple[str, list[int | None]]] = [
+        ("article", [r.article_rank for r in scored]),
+        ("law", [r.law_rank for r in scored if r.doc_level == "law"]),
+    ]
+    if any(r.doc_level == "meeting" for r in scored):
+        levels.append(("meeting", [r.law_rank for r in scored if r.doc_level == "meeting"]))
+    for level, ranks in levels:
         for k in KS:
             out[f"{level}.hit@{k}"] = _mean([1.0 if x is not None and x <= k else 0.0 for x in ranks])
         out[f"{level}.mrr"] = _mean([1.0 / x if x else 0.0 for x in ranks])
@@ -211,14 +245,15 @@ def _order_consistency(records: Sequence[Record]) -> float | None:
 
 
 def by_tag(records: Sequence[Record]) -> dict[str, dict[str, float | int | None]]:
-    """article.hit@10 and counts per tag (questions carry several tags; each counts in each)."""
+    """article.hit@10 and counts per tag (questions carry several tags; each counts in each);
+    meeting.hit@10 too where the tag has questions with speech gold."""
     tags = sorted({t for r in records for t in r.tags})
     out = {}
     for tag in tags:
         subset = [r for r in records if tag in r.tags]
         m = metrics(subset)
-        out[tag] = {k: m[k] for k in ("questions", "scored", "article.hit@10", "law.hit@10", "answer.false_abstention",
-                                      "answer.correct_refusal")}
+        out[tag] = {k: m[k] for k in ("questions", "scored", "article.hit@10", "law.hit@10", "meeting.hit@10",
+                                      "answer.false_abstention", "answer.correct_refusal") if k in m}
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from govrag.eval.datasets import EvalQuestion, load_jsonl, load_lawqa
 from govrag.retrieval.search import SearchOptions
+from govrag.sources import registry
 
 _T = TypeVar("_T")
 _OPTION_FIELDS = {f.name for f in fields(SearchOptions)} - {"filters", "k"}
@@ -27,6 +28,8 @@ class Dataset:
     name: str
     kind: Literal["lawqa", "jsonl"]
     path: Path
+    #: Sources its questions are asked of (the request's `source` filter); empty: every source.
+    source: tuple[str, ...] = ()
 
     def load(self) -> list[EvalQuestion]:
         if not self.path.is_file():
@@ -76,7 +79,12 @@ def load_suite(path: Path, shared_data: Path | None) -> Suite:
             if shared_data is None:
                 raise SuiteError(f"{path}: dataset {name} needs the data bundle: set GOVRAG_SHARED_DATA")
             where = where.replace("{shared}", str(shared_data))
-        datasets[name] = Dataset(name, kind, (path.parent / where).resolve())
+        source = entry.get("source", [])
+        source = [source] if isinstance(source, str) else source
+        unknown_sources = [s for s in source if s not in registry.names()]
+        if unknown_sources:
+            raise SuiteError(f"{path}: dataset {name}: unknown source(s) {unknown_sources}; use {list(registry.names())}")
+        datasets[name] = Dataset(name, kind, (path.parent / where).resolve(), tuple(source))
     runs: dict[str, SearchOptions] = {}
     for name, entry in raw.get("runs", {}).items():
         unknown = set(entry) - _OPTION_FIELDS
