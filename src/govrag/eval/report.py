@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govrag.sources import registry
 from govrag.eval.runner import KS, Record, by_tag, metrics, record_dict
 from govrag.eval.suite import Kpi
 
@@ -74,7 +75,8 @@ class EvalReport:
     def doc_levels(self, dataset: str) -> list[str]:
         """Document levels of the dataset's questions: ["law"], ["meeting"] (speech gold) or both."""
         levels = {r.doc_level for r in self.records if r.dataset == dataset and r.gold}
-        return [lvl for lvl in ("law", "meeting") if lvl in levels] or ["law"]
+        order = [doc for doc, _ in registry.eval_levels()]
+        return [lvl for lvl in order if lvl in levels] or order[:1]
 
     def headline(self, dataset: str) -> tuple[str, ...]:
         """HEADLINE, with the document-level column named for what it is (law.hit@10 / meeting.hit@10)."""

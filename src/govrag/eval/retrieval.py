@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from govrag.eval.datasets import SPEECH, EvalQuestion
+from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import first_hit_rank
 from govrag.models import Chunk
-from govrag.sources.registry import unit_key as registry_unit_key
+from govrag.sources import registry
 
 Key = tuple[str, str]
 KS = (1, 5, 10)
@@ -30,7 +30,7 @@ def unit_key(chunk: Chunk) -> Key:
     minutes. A law chunk without an article number keys as (title, ""), as it always has. Gold keys
     do not tell 附則 from 本則 (the lawqa_jp headings rarely cite 附則), so neither does this."""
     try:
-        first, second = registry_unit_key(chunk)
+        first, second = registry.unit_key(chunk)
     except KeyError:  # a source the registry does not list: its document, as a law without an article
         first, second = chunk.doc_title, chunk.attrs.get("article_num")
     return first, str(second or "")
@@ -40,19 +40,17 @@ def unit_key(chunk: Chunk) -> Key:
 article_key = unit_key
 
 
-def is_speech(key: Key) -> bool:
-    return key[0] == SPEECH
-
-
 def doc_key(key: Key) -> str:
     """The document a unit belongs to: the law's title, or the meeting's minutes (issueID) of a speech."""
-    return (key[1].rpartition("_")[0] or key[1]) if is_speech(key) else key[0]
+    return registry.owner(key).document_of(key)
 
 
 def doc_level(keys: Iterable[Key]) -> str:
-    """"meeting" when every key is a speech (and there is one), else "law": what the document level means."""
-    keys = list(keys)
-    return "meeting" if keys and all(is_speech(k) for k in keys) else "law"
+    """What the document level means for these gold keys: "meeting" when every key is a speech, "law"
+    when any is an article (or there is none), as the owning sources name their documents."""
+    levels = {registry.owner(k).eval_levels[0] for k in keys}
+    default = registry.eval_levels()[0][0]
+    return levels.pop() if len(levels) == 1 else default
 
 
 def gold_keys(question: EvalQuestion, present: set[Key]) -> set[Key]:

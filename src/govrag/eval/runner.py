@@ -18,6 +18,7 @@ from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
 from govrag.eval.retrieval import Key, doc_key, doc_level, gold_keys, unit_key
+from govrag.sources import registry
 from govrag.eval.suite import Suite
 from govrag.index.docstore import DocStore
 from govrag.models import Filters
@@ -72,7 +73,7 @@ class Record:
             return "gold not in the index: " + ", ".join(self.gold) if self.gold else "no gold given"
         if self.article_rank is not None and self.article_rank <= 10:
             return None
-        doc, unit = ("meeting", "speech") if self.doc_level == "meeting" else ("law", "article")
+        doc, unit = next(lv for lv in registry.eval_levels() if lv[0] == self.doc_level)
         if self.law_rank is None or self.law_rank > 10:
             return f"gold {doc} not among the {doc}s of the top results"
         return f"gold {doc} found (rank {self.law_rank}), gold {unit} not in the top 10"
@@ -137,25 +138,14 @@ def check_citations(answer: Answer, docstore: DocStore) -> tuple[list[str], list
 
 
 def present_keys(docstore: DocStore, questions: Iterable[EvalQuestion]) -> set[Key]:
-    """Unit keys the store holds among the gold: (law title, article) of every article of the gold laws,
-    and ("speech", speechID) of each gold speech the minutes hold. A minutes document is one meeting
-    (doc_id = issueID, the speechID before its last "_"), so a gold speech is looked up in its meeting
-    only. A gold speech the store lacks is absent here and reported as not in the index, like a
-    missing law."""
-    golds = [g for q in questions for g in q.gold]
-    titles = {g.law_title for g in golds if not g.speech_id}
-    speeches = {k for g in golds if g.speech_id and (k := g.key) is not None}
-    keys: set[Key] = set()
-    for doc in docstore.documents("law"):
-        if doc.title in titles:
-            keys.update(unit_key(c) for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
-    if speeches:
-        meetings = {doc.doc_id for doc in docstore.documents("diet")}
-        for key in sorted(speeches):
-            if doc_key(key) in meetings:
-                found = docstore.chunks_of("diet", doc_key(key), where={"speech_id": key[1]})
-                keys.update(k for c in found if (k := unit_key(c)) == key)
-    return keys
+    """The gold units the store holds, each asked of the source that owns it (a law's articles, a speech
+    in its own meeting). A gold unit the store lacks is reported as not in the index, never as a miss."""
+    wanted: dict[str, set[Key]] = {}
+    for q in questions:
+        for g in q.gold:
+            if (key := g.key) is not None:
+                wanted.setdefault(registry.owner(key).name, set()).add(key)
+    return {k for name, keys in wanted.items() for k in registry.get(name).held_units(docstore, keys)}
 
 
 def run_suite(

@@ -80,6 +80,10 @@ class Source(Protocol):
     filter_fields: tuple[FilterField, ...]
     #: Payload fields the vector store keeps beyond the core (chunk_id, source, doc_id, date, seq).
     payload_fields: tuple[str, ...]
+    #: The first part of its unit keys ("speech"), or None when a key starts with the document's title (laws).
+    unit_kind: str | None
+    #: What the eval calls its documents and units: ("law", "article"), ("meeting", "speech").
+    eval_levels: tuple[str, str]
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> Any:
         """One job-file table, checked: a `JobError`-style ValueError says what to fix."""
@@ -92,6 +96,12 @@ class Source(Protocol):
 
     def unit_key(self, chunk: Chunk) -> tuple[str, str | None]:
         """The unit an eval gold names: (law title, article), ("speech", speechID)."""
+
+    def document_of(self, key: tuple[str, str]) -> str:
+        """The document one of its unit keys belongs to: the law's title, the speech's meeting (issueID)."""
+
+    def held_units(self, docstore: DocStore, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of its unit keys the store holds: an eval gold it lacks is reported, never scored as a miss."""
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         """Add the source's own commands (`govrag ingest diet`, `govrag laws show`)."""

@@ -63,3 +63,17 @@ def payload_fields() -> tuple[str, ...]:
 def unit_key(chunk: Chunk) -> tuple[str, str | None]:
     """What an eval gold names of a chunk (see `Source.unit_key`)."""
     return get(chunk.source).unit_key(chunk)
+
+
+def owner(key: tuple[str, str]) -> Source:
+    """The source a unit key belongs to: the one whose unit kind starts it, else the one keyed by title."""
+    by_kind = {s.unit_kind: s for s in sources()}
+    found = by_kind.get(key[0]) or by_kind.get(None)
+    if found is None:
+        raise KeyError(f"no source owns the unit key {key!r}")
+    return found
+
+
+def eval_levels() -> tuple[tuple[str, str], ...]:
+    """(document level, unit) of every source, in registry order: ("law", "article"), ("meeting", "speech")."""
+    return tuple(dict.fromkeys(s.eval_levels for s in sources()))

@@ -37,6 +37,8 @@ class DietSource:
         FilterField("session", "integer", "国会回次 (Diet session number), inclusive.", low=1, high=999),
     )
     payload_fields = ("speaker", "positions", "house", "meeting", "side", "session", "speech_id")
+    unit_kind = "speech"
+    eval_levels = ("meeting", "speech")
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> DietSpec:
         if "path" not in table:
@@ -57,6 +59,16 @@ class DietSource:
 
     def unit_key(self, chunk: Chunk) -> tuple[str, str | None]:
         return "speech", chunk.attrs.get("speech_id")
+
+    def document_of(self, key: tuple[str, str]) -> str:
+        """A speechID is its meeting's issueID, "_" and the speech order."""
+        return key[1].rpartition("_")[0] or key[1]
+
+    def held_units(self, docstore: DocStore, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Each gold speech looked up in its own meeting only."""
+        meetings = {doc.doc_id for doc in docstore.documents(self.name)}
+        return {key for key in keys if self.document_of(key) in meetings and docstore.chunks_of(
+            self.name, self.document_of(key), where={"speech_id": key[1]})}
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         from govrag.sources.diet.cli import commands

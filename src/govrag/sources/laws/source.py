@@ -30,6 +30,8 @@ class LawSource:
                     low=1868, high=2100),
     )
     payload_fields = ("law_id", "law_type", "year", "provision", "article_num")
+    unit_kind = None
+    eval_levels = ("law", "article")
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> LawSourceSpec:
         if "path" not in table:
@@ -51,6 +53,19 @@ class LawSource:
 
     def unit_key(self, chunk: Chunk) -> tuple[str, str | None]:
         return chunk.doc_title, chunk.attrs.get("article_num")
+
+    def document_of(self, key: tuple[str, str]) -> str:
+        return key[0]
+
+    def held_units(self, docstore: DocStore, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Every article of the named laws the store holds (gold keys do not tell 附則 from 本則)."""
+        titles = {title for title, _ in keys}
+        held: set[tuple[str, str]] = set()
+        for doc in docstore.documents(self.name):
+            if doc.title in titles:
+                held.update((c.doc_title, str(c.attrs.get("article_num") or ""))
+                            for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
+        return held & keys
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         from govrag.sources.laws.cli import commands
