@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from govrag.config import default_shared_data
+from tests.fake_time import FakeTime
 
 
 def _shared_data() -> Path | None:
@@ -15,6 +16,12 @@ def _shared_data() -> Path | None:
     if env:
         return Path(env)
     return default_shared_data()
+
+
+@pytest.fixture
+def ft() -> FakeTime:
+    """A clock API clients pace and back off through, where nothing really waits."""
+    return FakeTime()
 
 
 @pytest.fixture(scope="session")
@@ -42,22 +49,9 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, sh
 
     Tests that damage data work on copies (`shutil.copytree`), never on this one.
     """
-    from typer.testing import CliRunner
-
-    from govrag.cli import app
-
-    data = tmp_path_factory.mktemp("sample-index")
-    job = data / "job.toml"
-    job.write_text(
-        f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n'
-        f'catalog = ["{shared_data / "egov" / "laws-20201118.tar.xz"}"]\n',
-        encoding="utf-8",
-    )
-    runner = CliRunner()
-    for args in (["ingest", "run", str(job), "--workers", "1"], ["index", "build", "--no-descriptors", "--workers", "1"]):
-        result = runner.invoke(app, [*args, "--data-dir", str(data)])
-        assert result.exit_code == 0, result.output
-    return data
+    return _built(tmp_path_factory, "sample-index",
+                  f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n'
+                  f'catalog = ["{shared_data / "egov" / "laws-20201118.tar.xz"}"]\n')
 
 
 #: Real pages of the speech archive: 衆議院安全保障委員会 2024-07-30 (pages 1–2) and 参議院予算委員会 2025-03-05
@@ -83,19 +77,22 @@ def diet_pages(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> P
 def mixed_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path,
                 diet_pages: Path) -> Path:
     """The five sample laws and the seven speech pages in one store, BM25-indexed: laws and minutes together."""
+    return _built(tmp_path_factory, "mixed-index",
+                  f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n\n'
+                  f'[[diet]]\npath = "{diet_pages}"\n')
+
+
+def _built(tmp_path_factory: pytest.TempPathFactory, name: str, job: str) -> Path:
+    """A data folder made by the CLI from a job: ingest, then BM25 (no vectors: seconds)."""
     from typer.testing import CliRunner
 
     from govrag.cli import app
 
-    data = tmp_path_factory.mktemp("mixed-index")
-    job = data / "job.toml"
-    job.write_text(
-        f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n\n'
-        f'[[diet]]\npath = "{diet_pages}"\n',
-        encoding="utf-8",
-    )
+    data = tmp_path_factory.mktemp(name)
+    (data / "job.toml").write_text(job, encoding="utf-8")
     runner = CliRunner()
-    for args in (["ingest", "run", str(job), "--workers", "1"], ["index", "build", "--no-descriptors", "--workers", "1"]):
+    for args in (["ingest", "run", str(data / "job.toml"), "--workers", "1"],
+                 ["index", "build", "--no-descriptors", "--workers", "1"]):
         result = runner.invoke(app, [*args, "--data-dir", str(data)])
         assert result.exit_code == 0, result.output
     return data

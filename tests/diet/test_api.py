@@ -26,23 +26,9 @@ from govrag.sources.diet.api import (
 )
 from govrag.sources.diet.parse import HARVEST_STATE, Skipped, iter_speeches
 from govrag.sources.diet.records import Speech
+from tests.fake_time import FakeTime
 
 BASE = "https://kokkai.ndl.go.jp/api"
-
-
-class FakeTime:
-    """A monotonic clock that moves only when someone sleeps or a request takes time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -51,11 +37,6 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def make_client(ft: FakeTime, handler: Handler, **kw: Any) -> DietApiClient:
     kw.setdefault("max_retries", 3)
     return DietApiClient(transport=httpx.MockTransport(handler), sleep=ft.sleep, clock=ft.clock, **kw)
-
-
-@pytest.fixture
-def ft() -> FakeTime:
-    return FakeTime()
 
 
 @pytest.fixture(scope="module")

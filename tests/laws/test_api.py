@@ -29,6 +29,7 @@ from govrag.sources.laws.api import (
     iter_api_laws,
     law_full_text_json_to_xml,
 )
+from tests.fake_time import FakeTime
 
 BASE = "https://laws.e-gov.go.jp/api/2"
 LAW_ID = "411AC0000000127"
@@ -38,26 +39,6 @@ TITLE = "国旗及び国歌に関する法律"
 
 
 # --------------------------------------------------------------------------- fakes
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps (or a test says so)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def ft() -> FakeTime:
-    return FakeTime()
 
 
 @pytest.fixture

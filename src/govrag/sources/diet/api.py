@@ -25,13 +25,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
 import httpx
 
 import govrag
+from govrag.sources.http import ApiError, Pacer, get_with_retries
 from govrag.sources.diet.parse import HARVEST_STATE, Page, ResponseError, parse_response
 
 __all__ = [
@@ -51,9 +51,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 Endpoint = Literal["speech", "meeting", "meeting_list"]
 # maximumRecords each endpoint allows (API spec); asking for more is a 400.
 ENDPOINT_LIMITS: Mapping[str, int] = {"speech": 100, "meeting": 10, "meeting_list": 100}
-
-_RETRY_STATUSES = frozenset({408, 425, 429})  # and every 5xx
-
 
 # --------------------------------------------------------------------------- query
 
@@ -132,32 +129,10 @@ _API_NAMES = {
 # --------------------------------------------------------------------------- errors
 
 
-class DietApiError(Exception):
+class DietApiError(ApiError):
     """The API did not give us the page: says where (URL), how (HTTP status) and, if it said, why."""
 
-    def __init__(
-        self,
-        reason: str,
-        *,
-        url: str,
-        status: int | None = None,
-        api_message: str | None = None,
-        attempts: int = 1,
-    ) -> None:
-        self.reason = reason
-        self.url = url
-        self.status = status
-        self.api_message = api_message
-        self.attempts = attempts
-        parts = [f"NDL Diet API: {reason}"]
-        if status is not None:
-            parts.append(f"HTTP {status}")
-        if api_message:
-            parts.append(f"API says: {api_message}")
-        parts.append(f"url={url}")
-        if attempts > 1:
-            parts.append(f"after {attempts} attempts")
-        super().__init__("; ".join(parts))
+    api_name = "NDL Diet API"
 
 
 # --------------------------------------------------------------------------- client
@@ -191,8 +166,6 @@ class DietApiClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if min_interval < 0:
-            raise ValueError("min_interval must be >= 0")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if record_packing not in ("json", "xml"):
@@ -205,12 +178,11 @@ class DietApiClient:
         self.max_retry_after = float(max_retry_after)
         self.record_packing = record_packing
         self._sleep = sleep
-        self._clock = clock
         self._now = now
         self._http = httpx.Client(
             transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent}
         )
-        self._last_request: float | None = None
+        self._pacer = Pacer(self.min_interval, clock, sleep)
 
     def close(self) -> None:
         self._http.close()
@@ -261,61 +233,16 @@ class DietApiClient:
 
     # -- transport ------------------------------------------------------------
 
-    def _throttle(self) -> None:
-        """At least `min_interval` seconds between request starts, retries included."""
-        if self._last_request is not None:
-            wait = self._last_request + self.min_interval - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-        self._last_request = self._clock()
-
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        """Seconds from a Retry-After header (delta-seconds or HTTP-date), if it has a usable one."""
-        raw = response.headers.get("retry-after", "").strip()
-        if not raw:
-            return None
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - self._now()).total_seconds())
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
 
     def _request(self, url: str, params: Mapping[str, str]) -> httpx.Response:
-        """GET with throttle and retries; a 2xx response or DietApiError."""
-        full_url = str(httpx.URL(url, params=params))
-        attempts = self.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            self._throttle()
-            backoff = min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
-            try:
-                response = self._http.get(url, params=params)
-            except httpx.TransportError as exc:  # connect errors, timeouts, broken reads
-                if attempt == attempts:
-                    raise DietApiError(f"{type(exc).__name__}: {exc}", url=full_url, attempts=attempt) from exc
-                self._sleep(backoff)
-                continue
-            status = response.status_code
-            if 200 <= status < 300:
-                return response
-            message = _api_message(response)
-            if status not in _RETRY_STATUSES and status < 500:
-                raise DietApiError("request rejected", url=full_url, status=status, api_message=message, attempts=attempt)
-            if attempt == attempts:
-                raise DietApiError("giving up", url=full_url, status=status, api_message=message, attempts=attempt)
-            delay = self._retry_after(response)
-            if delay is not None and delay > self.max_retry_after:
-                raise DietApiError(
-                    f"server asks to retry after {delay:.0f}s (more than max_retry_after={self.max_retry_after:.0f}s)",
-                    url=full_url, status=status, api_message=message, attempts=attempt,
-                )
-            self._sleep(backoff if delay is None else delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        """GET with pacing and retries (sources/http.py); a 2xx response or DietApiError."""
+        return get_with_retries(
+            self._http, url, params, pacer=self._pacer, attempts=self.max_retries + 1, backoff=self._backoff,
+            max_retry_after=self.max_retry_after, sleep=self._sleep, now=self._now, fail=DietApiError,
+            describe=lambda response: (None, _api_message(response)),
+        )
 
 
 def _api_message(response: httpx.Response) -> str | None:

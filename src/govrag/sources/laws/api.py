@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -40,6 +39,7 @@ import httpx
 from lxml import etree
 
 import govrag
+from govrag.sources.http import ApiError, Pacer, get_with_retries
 from govrag.sources.laws.archive import LawFile, Skipped
 
 __all__ = [
@@ -59,17 +59,13 @@ DEFAULT_BASE_URL = "https://laws.e-gov.go.jp/api/2"
 DEFAULT_USER_AGENT = f"govrag/{govrag.__version__} (legal research over e-Gov law data; python-httpx)"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
-# Statuses worth another try: the server is busy or briefly broken.
-_RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-# Statuses whose Retry-After header we honour (RFC 9110 §10.2.3).
-_RETRY_AFTER_STATUSES = frozenset({429, 503})
 _ASOF_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 # --------------------------------------------------------------------------- errors
 
 
-class EgovApiError(Exception):
+class EgovApiError(ApiError):
     """The API could not give us what we asked for.
 
     Carries the HTTP status (None for transport failures), the URL, the API's
@@ -77,31 +73,7 @@ class EgovApiError(Exception):
     so a caller can log one line that says what went wrong where.
     """
 
-    def __init__(
-        self,
-        reason: str,
-        *,
-        url: str,
-        status: int | None = None,
-        api_code: str | None = None,
-        api_message: str | None = None,
-        attempts: int = 1,
-    ) -> None:
-        self.reason = reason
-        self.url = url
-        self.status = status
-        self.api_code = api_code
-        self.api_message = api_message
-        self.attempts = attempts
-        parts = [f"e-Gov API: {reason}"]
-        if status is not None:
-            parts.append(f"HTTP {status}")
-        if api_message:
-            parts.append(f"API says: {api_message}" + (f" ({api_code})" if api_code else ""))
-        parts.append(f"url={url}")
-        if attempts > 1:
-            parts.append(f"after {attempts} attempts")
-        super().__init__("; ".join(parts))
+    api_name = "e-Gov API"
 
 
 class LawNotFound(EgovApiError):
@@ -362,7 +334,7 @@ class EgovApiClient:
     Politeness: at most one request per ``min_interval`` seconds (a shared,
     free public service). Robustness: connect errors, timeouts, 408/425/429/5xx
     are retried with exponential backoff and jitter, honouring ``Retry-After``
-    on 429/503; 404 raises :class:`LawNotFound` at once. ``clock``/``sleep``/
+    (sources/http.py); 404 raises :class:`LawNotFound` at once. ``clock``/``sleep``/
     ``rng`` are injectable so tests never really wait.
     """
 
@@ -394,7 +366,6 @@ class EgovApiClient:
         self.backoff_base = float(backoff_base)
         self.backoff_max = float(backoff_max)
         self.max_retry_after = float(max_retry_after)
-        self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._now = now
@@ -405,7 +376,7 @@ class EgovApiClient:
             else (DEFAULT_TIMEOUT if http_client is None else httpx.USE_CLIENT_DEFAULT)
         )
         self._http = http_client or httpx.Client(follow_redirects=False)
-        self._last_request: float | None = None
+        self._pacer = Pacer(self.min_interval, clock, sleep)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -595,88 +566,25 @@ class EgovApiClient:
 
     # -- transport ------------------------------------------------------------
 
-    def _throttle(self) -> None:
-        """Keep at least ``min_interval`` seconds between request starts."""
-        if self._last_request is not None and self.min_interval > 0:
-            wait = self._last_request + self.min_interval - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-        self._last_request = self._clock()
-
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
         cap = min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
         return cap / 2 + self._rng.uniform(0, cap / 2)
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        """Seconds from a Retry-After header (delta-seconds or HTTP-date), if usable."""
-        raw = response.headers.get("retry-after")
-        if not raw:
-            return None
-        raw = raw.strip()
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return max(0.0, (when - self._now()).total_seconds())
-
     def _request(self, url: str, params: Mapping[str, str]) -> httpx.Response:
-        """GET with throttling and retries; returns a 2xx response or raises."""
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json, application/xml"}
-        for attempt in range(1, self.max_attempts + 1):
-            self._throttle()
-            try:
-                response = self._http.get(url, params=params, headers=headers, timeout=self._timeout)
-            except httpx.TransportError as exc:  # connect errors, timeouts, broken reads
-                full_url = str(httpx.URL(url, params=params))
-                if attempt >= self.max_attempts:
-                    raise EgovApiError(
-                        f"{exc.__class__.__name__}: {exc}", url=full_url, attempts=attempt
-                    ) from exc
-                self._sleep(self._backoff(attempt))
-                continue
+        """GET with pacing and retries; a 2xx response, `LawNotFound` on 404, else `EgovApiError`."""
+        return get_with_retries(
+            self._http, url, params, pacer=self._pacer, attempts=self.max_attempts, backoff=self._backoff,
+            max_retry_after=self.max_retry_after, sleep=self._sleep, now=self._now, fail=_fail,
+            describe=_api_error_detail, timeout=self._timeout,
+            headers={"User-Agent": self.user_agent, "Accept": "application/json, application/xml"},
+        )
 
-            status = response.status_code
-            if 200 <= status < 300:
-                return response
-            code, message = _api_error_detail(response)
-            full_url = str(response.url)
-            if status == 404:
-                raise LawNotFound(
-                    "not found", url=full_url, status=status,
-                    api_code=code, api_message=message, attempts=attempt,
-                )
-            if status in _RETRY_STATUSES or status >= 500:
-                if attempt >= self.max_attempts:
-                    raise EgovApiError(
-                        "giving up", url=full_url, status=status,
-                        api_code=code, api_message=message, attempts=attempt,
-                    )
-                delay = None
-                if status in _RETRY_AFTER_STATUSES:
-                    delay = self._retry_after(response)
-                    if delay is not None and delay > self.max_retry_after:
-                        raise EgovApiError(
-                            f"server asks to retry after {delay:.0f}s "
-                            f"(more than max_retry_after={self.max_retry_after:.0f}s)",
-                            url=full_url, status=status,
-                            api_code=code, api_message=message, attempts=attempt,
-                        )
-                self._sleep(self._backoff(attempt) if delay is None else delay)
-                continue
-            raise EgovApiError(
-                "request rejected", url=full_url, status=status,
-                api_code=code, api_message=message, attempts=attempt,
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+
+def _fail(reason: str, **details: Any) -> EgovApiError:
+    if details.get("status") == 404:
+        return LawNotFound("not found", **details)
+    return EgovApiError(reason, **details)
 
 
 # --------------------------------------------------------------------------- batch
