@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from govrag.retrieval.search import SearchHit, SearchResult
+from govrag.sources import registry
 
 NO_EVIDENCE = "資料からは分かりません。検索した資料の中に、この質問に十分に答える記述が見つかりませんでした。"
 MAX_QUOTE_CHARS = 400
@@ -64,7 +65,7 @@ def extractive_answer(
     premise_fails = bool(result.missing) or (absent_law and not result.scoped_to)
     sufficient = bool(top) and (cited or (evidence >= min_coverage and not premise_fails))
     if sufficient:
-        lines = ["資料に基づく回答（条文の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
+        lines = [f"資料に基づく回答（{_excerpt(citations)}の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
         lines += [f"（[{i + 1}] と対になる発言: {'、'.join(c.label for c in h.linked)}）" for i, h in enumerate(top) if h.linked]
         if result.missing:
@@ -94,6 +95,12 @@ def _absent_law_lines(result: SearchResult, prefix: str = "") -> list[str]:
         lines.append(f"{prefix}{names}という名前の法令は資料（収録法令）に見当たりません。廃止・改称された法令か、"
                      "通称であれば正式名称でお尋ねください。")
     return lines
+
+
+def _excerpt(citations: list[AnswerCitation]) -> str:
+    """条文 when every quote is a provision, 発言 when every one is a speech, 原文 for a mix."""
+    kinds = {registry.get(c.source).excerpt if c.source in registry.names() else "原文" for c in citations}
+    return kinds.pop() if len(kinds) == 1 else "原文"
 
 
 def _cite(n: int, hit: SearchHit) -> AnswerCitation:

@@ -76,6 +76,8 @@ class Source(Protocol):
     job_table: str
     #: What users call it, for messages: 法令, 国会会議録.
     title: str
+    #: What a quote of one of its units is: 条文, 発言 (「資料に基づく回答（条文の抜粋）」).
+    excerpt: str
     #: Filters it offers (the API and CLI publish them; the index keeps their payload fields).
     filter_fields: tuple[FilterField, ...]
     #: Payload fields the vector store keeps beyond the core (chunk_id, source, doc_id, date, seq).

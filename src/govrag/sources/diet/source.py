@@ -27,6 +27,7 @@ class DietSource:
     name = "diet"
     job_table = "diet"
     title = "国会会議録"
+    excerpt = "発言"
     filter_fields = (
         FilterField("speaker", "keyword", "Speakers as the minutes name them, without spaces (石破茂)."),
         FilterField("position", "keyword", "Positions held when speaking (内閣総理大臣, 外務大臣, 政府参考人).",

@@ -23,6 +23,7 @@ class LawSource:
     name = "law"
     job_table = "laws"
     title = "法令"
+    excerpt = "条文"
     filter_fields = (
         FilterField("law_id", "keyword", "e-Gov LawIds (e.g. 129AC0000000089 for 民法)."),
         FilterField("law_type", "keyword", "Act, CabinetOrder, MinisterialOrdinance, Rule, Constitution, …", max_items=10),
