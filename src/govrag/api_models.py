@@ -20,7 +20,7 @@ from pydantic import (
 from govrag.answer.extractive import AnswerCitation
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
-from govrag.models import Chunk, SourceName
+from govrag.models import Chunk
 from govrag.retrieval.search import SearchOptions
 from govrag.sources import registry
 
@@ -79,7 +79,7 @@ class _FiltersBase(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    source: list[SourceName] = Field(default_factory=list, max_length=3)
+    source: list[str]  # the sources the registry lists: set by `FiltersIn`
     date_from: IsoDate | None = None
     date_to: IsoDate | None = None
 
@@ -106,7 +106,8 @@ class _FiltersBase(BaseModel):
     def to_filters(self) -> Filters:
         return Filters(
             source=tuple(self.source),
-            any_of=tuple((f.payload_key, tuple(values)) for f in _KEYWORD if (values := getattr(self, f.name))),
+            any_of=tuple((f.payload_key, tuple(_SPACES.sub("", v) if f.compact else v for v in values))
+                         for f in _KEYWORD if (values := getattr(self, f.name))),
             ranges=tuple(
                 (f.payload_key, getattr(self, f"{f.name}_from"), getattr(self, f"{f.name}_to")) for f in _INTEGER
                 if getattr(self, f"{f.name}_from") is not None or getattr(self, f"{f.name}_to") is not None),
@@ -115,13 +116,17 @@ class _FiltersBase(BaseModel):
         )
 
 
+_SPACES = re.compile(r"\s+")
 _KEYWORD = [f for f in registry.filter_fields() if f.kind == "keyword"]
 _INTEGER = [f for f in registry.filter_fields() if f.kind == "integer"]
 
 
 def _source_fields() -> dict[str, Any]:
-    """Each source's filters as request fields: a bounded list of names, or an inclusive _from/_to pair."""
-    fields: dict[str, Any] = {}
+    """The sources the registry lists, and each source's filters as request fields: a bounded list of
+    names, or an inclusive _from/_to pair."""
+    names = registry.names()
+    fields: dict[str, Any] = {"source": (list[Literal[names]], Field(  # type: ignore[valid-type]
+        default_factory=list, max_length=len(names), description="Only these sources (default: all)."))}
     for f in _KEYWORD:
         fields[f.name] = (list[Name], Field(default_factory=list, max_length=f.max_items, description=f.description))
     for f in _INTEGER:

@@ -242,10 +242,15 @@ def _filters(source: list[str] | None, where: list[str] | None, date_from: str |
         else:
             low, dots, high = value.partition("..")
             try:
-                raw[f"{field.name}_from"] = int(low) if low.strip() else None
-                raw[f"{field.name}_to"] = int(high) if high.strip() else (None if dots else raw[f"{field.name}_from"])
+                first = int(low) if low.strip() else None
+                last = int(high) if high.strip() else (None if dots else first)
             except ValueError:
                 fail(f"--where {item!r}: {field.name} takes a whole number or a range N..M")
+            if f"{field.name}_from" in raw or f"{field.name}_to" in raw:  # given twice: either value, so the span
+                seen = (raw[f"{field.name}_from"], raw[f"{field.name}_to"])
+                first = None if first is None or seen[0] is None else min(first, seen[0])  # type: ignore[type-var]
+                last = None if last is None or seen[1] is None else max(last, seen[1])  # type: ignore[type-var]
+            raw[f"{field.name}_from"], raw[f"{field.name}_to"] = first, last
     try:
         checked = FiltersIn.model_validate({k: v for k, v in raw.items() if v not in (None, [])})
     except ValidationError as exc:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, fields
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
-SourceName = Literal["law", "diet", "gazette"]
+#: A source name the registry lists ("law", "diet", a plug-in's own).
+SourceName = str
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -35,16 +36,19 @@ class Filters:
     def empty(self) -> bool:
         return self == Filters()
 
-    def values(self, name: str) -> tuple[str | int, ...]:
-        """The values an any-of condition on `name` allows (empty: no condition on it)."""
-        return next((values for key, values in self.any_of if key == name), ())
+    @property
+    def constrains_source(self) -> bool:
+        return bool(self.source) or any(k == "source" for k, _ in self.any_of)
 
-    def constrains(self, name: str) -> bool:
-        """Whether any condition names this payload field (the date range is `date`)."""
-        if name == "date":
-            return self.date_from is not None or self.date_to is not None
-        return (name in ("source", "doc_id") and bool(getattr(self, name))) or any(
-            key == name for key, _ in self.any_of) or any(key == name for key, _, _ in self.ranges)
+    def values(self, name: str) -> tuple[str | int, ...]:
+        """The values every any-of condition on `name` allows together (empty: no condition on it);
+        `source` and `doc_id` count their own field too."""
+        conditions = [tuple(v) for k, v in self.any_of if k == name]
+        if name in ("source", "doc_id") and getattr(self, name):
+            conditions.append(tuple(getattr(self, name)))
+        if not conditions:
+            return ()
+        return tuple(v for v in conditions[0] if all(v in c for c in conditions[1:]))
 
     def matches(self, payload: Mapping[str, Any]) -> bool:
         """The same conditions checked on one payload here, for units found without the store
@@ -67,7 +71,8 @@ class Filters:
         return True
 
     def also(self, other: Filters) -> Filters:
-        """Both sets of conditions at once (date ranges intersect)."""
+        """Both sets of conditions at once: date ranges intersect, and the other's `source` and `doc_id`
+        become any-of conditions (read them back with `values`)."""
         froms = [d for d in (self.date_from, other.date_from) if d]
         tos = [d for d in (self.date_to, other.date_to) if d]
         moved = tuple((key, values) for key, values in (("source", other.source), ("doc_id", other.doc_id)) if values)
@@ -166,4 +171,6 @@ class QueryHints:
     unknown: tuple[str, ...] = ()
     #: Known documents the store does not hold (金融商品取引法 in the 2020 archive).
     not_stored: tuple[str, ...] = ()
+    #: What the user should know that does not change the premise (「岸田総理」: no such speaker here).
+    notes: tuple[str, ...] = ()
 

@@ -561,3 +561,13 @@ def test_a_post_beside_a_named_speaker_does_not_narrow_further(real: DietDirecto
     assert not any(line.startswith("役職") for line in hints.applied)
     alone = parse_hints("農林水産大臣の答弁", real)
     assert alone.positions == ("農林水産大臣",) and alone.applied == ("役職: 農林水産大臣（「農林水産大臣」から）",)
+
+
+def test_an_unknown_name_before_a_post_is_never_a_filter_on_the_post(real: DietDirectory) -> None:
+    """安倍総理 and 菅首相 are not in the 2024–25 minutes: their questions must not get 石破茂's answers."""
+    for query, mention in (("安倍総理は防衛費についてどう答弁したか", "安倍総理"), ("菅首相の答弁", "菅首相"),
+                           ("岸田総理の答弁", "岸田総理")):
+        hints = parse_hints(query, real)
+        assert (hints.speakers, hints.positions, hints.unknown) == ((), (), (mention,)), query
+    assert parse_hints("内閣総理大臣の答弁", real).positions == ("内閣総理大臣",)
+    assert parse_hints("歴代総理の答弁", real).unknown == ()

@@ -37,8 +37,14 @@ def test_a_citation_never_escapes_a_source_filter(service: Service) -> None:
     diet = service.search("民法709条 防衛省の不祥事", SearchOptions(k=5, filters=Filters(source=("diet",))))
     assert diet.hits and _sources(diet) == {"diet"}
     assert not any(h.via == "citation" for h in diet.hits)
-    other_type = service.search("民法709条", SearchOptions(k=5, filters=Filters(any_of=(("law_type", ("CabinetOrder",)),))))
-    assert all(h.chunk.label != "民法 第七百九条" for h in other_type.hits)
+    other_type = service.search("民法709条 損害の賠償", SearchOptions(
+        k=5, filters=Filters(any_of=(("law_type", ("Constitution",)),))))
+    # the citation scopes the laws to 民法 and the request allows only the constitution: both hold, so
+    # nothing — never the cited provision the request excludes
+    assert other_type.scoped_to == ("129AC0000000089",) and other_type.hits == []
+    plain = service.search("民法709条 損害の賠償", SearchOptions(
+        k=5, filters=Filters(any_of=(("law_type", ("Constitution",)),)), use_hints=False))
+    assert plain.hits and {h.chunk.doc_title for h in plain.hits} == {"日本国憲法"}
 
 
 def test_a_scope_or_a_named_law_never_escapes_a_source_filter(service: Service) -> None:
@@ -62,7 +68,7 @@ def test_a_hint_never_overrides_the_request(service: Service) -> None:
     # a date hint outside the request's range narrows to nothing rather than widening it
     narrowed = service.search("2025年3月5日の石破総理の答弁", SearchOptions(
         k=10, filters=Filters(source=("diet",), date_from="2024-07-01", date_to="2024-07-31")))
-    assert {h.chunk.attrs["date"] for h in narrowed.hits} <= {"2024-07-30"}
+    assert narrowed.hits == [] and "期間: 2025-03-05（「2025年3月5日」から）" in narrowed.applied_filters
 
 
 # -- hints --------------------------------------------------------------------------------------
@@ -144,6 +150,12 @@ def test_cli_search_takes_source_and_field_filters(mixed_index: Path, tmp_path: 
                                      "--data-dir", str(mixed_index)])
     assert by_speaker.exit_code == 0, by_speaker.output
     assert by_speaker.stdout.count("石破茂（内閣総理大臣）") == 3
+    spaced = runner.invoke(app, ["search", "防衛費", "--where", "speaker=石破 茂", "-k", "2", "--data-dir", str(mixed_index)])
+    assert spaced.exit_code == 0 and spaced.stdout.count("石破茂（内閣総理大臣）") == 2, spaced.output
+    sessions = runner.invoke(app, ["search", "安全保障", "--where", "session=213", "--where", "session=217", "-k", "20",
+                                   "--source", "diet", "--data-dir", str(mixed_index)])
+    assert sessions.exit_code == 0, sessions.output
+    assert "2024-07-30" in sessions.stdout and "2025-03-0" in sessions.stdout  # 213 and 217: either value
     bad = runner.invoke(app, ["search", "防衛費", "--where", "colour=red", "--data-dir", str(mixed_index)])
     assert bad.exit_code == 2 and "expected FIELD=VALUE with FIELD one of" in bad.output
 
@@ -173,3 +185,23 @@ def test_diet_ingest_resumes_without_duplicates_and_reports_bad_pages(tmp_path: 
     empty.mkdir()
     nothing = runner.invoke(app, ["ingest", "diet", "--source", str(empty), "--data-dir", str(data)])
     assert nothing.exit_code == 2 and "nothing found to ingest" in nothing.output
+
+
+def test_a_speaker_the_minutes_do_not_hold_is_a_note_not_an_absent_law(service: Service) -> None:
+    """「岸田総理」 is nobody in these minutes: said so, never a filter, never 「法令に見当たりません」."""
+    result = service.search("岸田総理の防衛費についての答弁", SearchOptions(k=5))
+    assert result.unknown_laws == () and result.applied_filters == ()
+    assert any(w.startswith("「岸田総理」に当たる発言者は会議録にいないか") for w in result.warnings)
+    answer = service.ask("岸田総理の防衛費についての答弁", SearchOptions(k=5))
+    assert "法令" not in answer.text
+
+
+def test_a_source_filter_keeps_the_other_sources_hints_out(service: Service) -> None:
+    """Asked of the minutes only, a cited provision the laws lack is none of the answer's business."""
+    both = service.search("民法第1500条と石破総理", SearchOptions(k=5))
+    assert both.missing == ("民法 第千五百条",)
+    diet = service.search("民法第1500条と石破総理", SearchOptions(k=5, filters=Filters(source=("diet",))))
+    assert diet.missing == () and "発言者: 石破茂（「石破総理」から）" in diet.applied_filters
+    # the same when the source arrives as a joined condition (an eval dataset's source, a leg's group)
+    joined = service.search("民法第1500条と石破総理", SearchOptions(k=5, filters=Filters().also(Filters(source=("diet",)))))
+    assert joined.missing == () and joined.hits and {h.chunk.source for h in joined.hits} == {"diet"}

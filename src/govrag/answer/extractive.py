@@ -59,8 +59,8 @@ def extractive_answer(
     evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
     citations = [_cite(i + 1, h) for i, h in enumerate(top)]
     # The one rule for absent premises: a question about a provision or a law the store does not hold
-    # is told so, and is never answered from another law. Only when it also cites a stored law (a hard
-    # scope: every hit is from that law) is that law quoted, with the absent ones named beside it.
+    # is told so, and is never answered from another law. Only when it also cites a stored law (a
+    # scope: the law results are from that law) is that law quoted, with the absent ones named beside it.
     absent_law = bool(result.unknown_laws or result.not_stored)
     premise_fails = bool(result.missing) or (absent_law and not result.scoped_to)
     sufficient = bool(top) and (cited or (evidence >= min_coverage and not premise_fails))

@@ -21,7 +21,6 @@ from govrag.eval.retrieval import Key, doc_key, doc_level, gold_keys, unit_key
 from govrag.sources import registry
 from govrag.eval.suite import Suite
 from govrag.index.docstore import DocStore
-from govrag.models import Filters
 from govrag.retrieval.search import SearchResult
 from govrag.service import Service
 
@@ -165,7 +164,7 @@ def run_suite(
         present = present_keys(service.docstore, questions)
         for run, options in suite.runs.items():
             if dataset.source:
-                options = replace(options, filters=options.filters.also(Filters(source=dataset.source)))
+                options = replace(options, filters=replace(options.filters, source=dataset.source))
             for q in questions:
                 result = service.search(q.query, options)
                 records.append(evaluate_question(service, name, run, q, result, present, llm))

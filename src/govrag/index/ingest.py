@@ -55,9 +55,13 @@ def load_job(path: Path, shared_data: Path | None = None) -> Job:
         if key == "name":
             continue
         source = tables.get(key)
+        if source is not None and isinstance(value, dict):
+            raise JobError(f"{path}: [{key}] must be written [[{key}]] (a list of sources)")
         if source is None or not isinstance(value, list):
             raise JobError(f"{path}: unknown table [[{key}]] (sources: {', '.join(f'[[{t}]]' for t in tables)})")
         for i, table in enumerate(value):
+            if not isinstance(table, dict):
+                raise JobError(f"{path}: [[{key}]] entry {i + 1} is not a table (write [[{key}]] then path = \"…\")")
             try:
                 parts.append((source, source.job_spec(table, resolve, f"{path}: [[{key}]] entry {i + 1}")))
             except JobError:

@@ -134,7 +134,8 @@ class Searcher:
         t0 = time.perf_counter()
         filters = options.filters
         warnings = self._date_filter_warnings(filters)
-        allowed = sorted(s for s in self.sources if not filters.source or s in filters.source)
+        wanted = filters.values("source")
+        allowed = sorted(s for s in self.sources if not filters.constrains_source or s in wanted)
         hints = {s: self.hinters[s](query) for s in allowed if s in self.hinters} if options.use_hints else {}
         # The request's filters bind every path: a cited provision they exclude is not shown.
         exact = [c for h in hints.values() for c in h.exact if filters.matches(c.payload())]
@@ -160,7 +161,8 @@ class Searcher:
         return SearchResult(
             query, ranked, timings, scope, routed,
             missing=_joined(h.missing for h in hints.values()), unknown_laws=_joined(h.unknown for h in hints.values()),
-            not_stored=_joined(h.not_stored for h in hints.values()), warnings=warnings,
+            not_stored=_joined(h.not_stored for h in hints.values()),
+            warnings=(*warnings, *_joined(h.notes for h in hints.values())),
             applied_filters=_joined(h.applied for s, h in hints.items() if s in per_source),
         )
 
@@ -175,7 +177,7 @@ class Searcher:
         one that only some can honour says which sources it leaves out."""
         if filters.date_from is None and filters.date_to is None:
             return ()
-        wanted = set(filters.source) or set(self.sources)
+        wanted = set(filters.values("source")) if filters.constrains_source else set(self.sources)
         undated = sorted(wanted - self.dated_sources)
         if not undated:
             return ()

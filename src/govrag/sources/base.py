@@ -48,6 +48,8 @@ class FilterField:
     max_items: int = 100
     #: The payload field it tests, when not `name` (the `position` filter tests `positions`).
     key: str | None = None
+    #: Values are compared without spaces (a name typed 石破 茂 is the stored 石破茂).
+    compact: bool = False
 
     @property
     def payload_key(self) -> str:

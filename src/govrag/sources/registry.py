@@ -9,6 +9,7 @@ module, never a source package, what a source offers.
 from __future__ import annotations
 
 import importlib
+import warnings
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -19,6 +20,10 @@ _BUILTIN = ("govrag.sources.laws.source:LawSource", "govrag.sources.diet.source:
 CORE_PAYLOAD = ("chunk_id", "source", "doc_id", "date", "seq")
 
 
+#: Filter names every source shares: a source may not declare them again.
+RESERVED_FILTERS = frozenset({"source", "doc_id", "date"})
+
+
 def _load(target: str) -> Source:
     module, _, name = target.partition(":")
     source: Source = getattr(importlib.import_module(module), name)()
@@ -27,10 +32,18 @@ def _load(target: str) -> Source:
 
 @cache
 def sources() -> tuple[Source, ...]:
-    """Every source, built-in first, each once (by name)."""
+    """Every source, built-in first, each once (by name). A plug-in that cannot be loaded is left out
+    with a warning: one broken package must not stop every command."""
     found: dict[str, Source] = {}
-    for target in (*_BUILTIN, *(ep.value for ep in entry_points(group="govrag.sources"))):
+    for target in _BUILTIN:
         source = _load(target)
+        found.setdefault(source.name, source)
+    for ep in entry_points(group="govrag.sources"):
+        try:
+            source = _load(ep.value)
+        except Exception as exc:  # noqa: BLE001 - any failure of a third-party package
+            warnings.warn(f"govrag source plug-in {ep.name} ({ep.value}) not loaded: {exc}", stacklevel=2)
+            continue
         found.setdefault(source.name, source)
     return tuple(found.values())
 
@@ -47,11 +60,14 @@ def get(name: str) -> Source:
 
 
 def filter_fields() -> tuple[FilterField, ...]:
-    """Every source's filters, each name once (two sources may share one, e.g. a year)."""
+    """Every source's filters, each name once: two sources may share one only if they declare it alike."""
     fields: dict[str, FilterField] = {}
     for source in sources():
         for f in source.filter_fields:
-            fields.setdefault(f.name, f)
+            if f.name in RESERVED_FILTERS or {f"{f.name}_from", f"{f.name}_to"} & {"date_from", "date_to"}:
+                raise ValueError(f"source {source.name}: the filter name {f.name!r} is reserved")
+            if fields.setdefault(f.name, f) != f:
+                raise ValueError(f"source {source.name}: filter {f.name!r} differs from another source's")
     return tuple(fields.values())
 
 

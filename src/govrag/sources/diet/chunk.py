@@ -78,7 +78,7 @@ def parse_marker(text: str, speaker: str) -> Marker:
     for title in _NAME_TITLES:
         if text.startswith(title, i):
             return Marker(title, _body(text[i + len(title):]))
-    head, _, rest = text.partition("\u3000")
+    _, _, rest = text.partition("\u3000")
     return Marker(None, _body(rest) if rest else text[1:].strip())
 
 
@@ -199,7 +199,7 @@ def chunk_meeting(speeches: Iterable[Speech], max_chars: int = 600) -> Meeting:
             continue
         marker, position = markers[s.speech_order], positions[s.speech_order]
         label = speech_label(s, position)
-        parts = split_text(marker.body, max_chars)
+        parts = split_text(marker.body, max_chars) if marker.body else []  # a marker alone says nothing
         linked = [answers[s.speech_order]] if s.speech_order in answers else answered_by.get(s.speech_order, [])
         attrs = {
             "speech_id": s.speech_id, "issue_id": s.issue_id, "speech_order": s.speech_order,

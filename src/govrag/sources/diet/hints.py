@@ -398,6 +398,10 @@ def _title_meaning(directory: DietDirectory, title: str) -> tuple[str, str]:
     return "honorific", title
 
 
+#: Kanji or katakana right before a title: a name (安倍総理), unless it is a word that qualifies the post.
+_NAME_BEFORE = re.compile(r"(?<![一-龥ァ-ヶ])(?!(?:元|前|副|現|新|旧|歴代|各|同|当時の)[^一-龥ァ-ヶ]*$)[一-龥ァ-ヶ々]{1,4}$")
+
+
 def _find_people(directory: DietDirectory, found: _Found) -> None:
     """Surname + title (石破総理, 岩屋外相, 野田委員, 野田元総理) and bare posts (外務大臣)."""
     text = found.text.text
@@ -412,6 +416,11 @@ def _find_people(directory: DietDirectory, found: _Found) -> None:
         if hit is not None:
             surname, names = hit
             _add_person(found, start - len(surname), m.end(), names)
+        elif kind == "post" and _NAME_BEFORE.search(text, 0, m.start()) and found.free(m.start() - 1, m.start()):
+            # 安倍総理, 菅首相: a name the minutes do not hold is never a filter on whoever holds the post
+            name = _NAME_BEFORE.search(text, 0, m.start())
+            assert name is not None
+            found.take_unknown(name.start(), m.end())
         elif kind == "post" and not m["former"] and not (
             m["title"] in _PM_TITLES and text[m.start() - 1 : m.start()] == "副"
         ):

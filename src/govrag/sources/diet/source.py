@@ -29,7 +29,8 @@ class DietSource:
     title = "国会会議録"
     excerpt = "発言"
     filter_fields = (
-        FilterField("speaker", "keyword", "Speakers as the minutes name them, without spaces (石破茂)."),
+        FilterField("speaker", "keyword", "Speakers as the minutes name them (石破茂; spaces are ignored).",
+                    compact=True),
         FilterField("position", "keyword", "Positions held when speaking (内閣総理大臣, 外務大臣, 政府参考人).",
                     key="positions"),
         FilterField("house", "keyword", "衆議院, 参議院 or 両院.", max_items=3),
@@ -83,4 +84,5 @@ def as_query_hints(h: DietHints) -> QueryHints:
         ("speaker", h.speakers), ("positions", h.positions), ("house", h.houses), ("meeting", h.meetings)) if values)
     ranges = (("session", h.session_from, h.session_to),) if h.session_from or h.session_to else ()
     filters = Filters(any_of=any_of, ranges=ranges, date_from=h.date_from, date_to=h.date_to)
-    return QueryHints(filters=filters, applied=h.applied, unknown=h.unknown)
+    notes = tuple(f"「{u}」に当たる発言者は会議録にいないか、特定できません（発言者の条件にしていません）" for u in h.unknown)
+    return QueryHints(filters=filters, applied=h.applied, notes=notes)
