@@ -205,3 +205,10 @@ def test_a_source_filter_keeps_the_other_sources_hints_out(service: Service) -> 
     # the same when the source arrives as a joined condition (an eval dataset's source, a leg's group)
     joined = service.search("民法第1500条と石破総理", SearchOptions(k=5, filters=Filters().also(Filters(source=("diet",)))))
     assert joined.missing == () and joined.hits and {h.chunk.source for h in joined.hits} == {"diet"}
+
+
+def test_a_law_named_in_passing_does_not_outweigh_a_speaker_hint(service: Service) -> None:
+    """「民法」 adds a routed law leg; beside a speaker hint it must not count the laws twice."""
+    result = service.search("石破総理は民法の見直しについてどう答弁したか", SearchOptions(k=5))
+    assert result.applied_filters == ("発言者: 石破茂（「石破総理」から）",)
+    assert result.hits[0].chunk.source == "diet" and result.hits[0].chunk.attrs["speaker"] == "石破茂"

@@ -278,6 +278,10 @@ def _per_source(
     first, but never drops the laws."""
     if not per_source:
         return legs, weights
+    # Legs scoped to chosen documents (the laws a router or the query picked) are one source's second
+    # look: beside a query that names a speaker or a date they would count that source twice.
+    kept = [(leg, w) for leg, w in zip(legs, weights) if not (leg.filters and leg.filters.doc_id)]
+    legs, weights = [leg for leg, _ in kept], [w for _, w in kept]
     rest = tuple(s for s in allowed if s not in per_source)
     groups = [(Filters(source=(s,)).also(f), 1.0) for s, f in per_source.items()]
     groups += [(Filters(source=rest), unhinted_weight)] if rest and unhinted_weight > 0 else []
