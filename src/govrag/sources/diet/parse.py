@@ -22,11 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-import lzma
 import re
-import tarfile
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +31,7 @@ from typing import Any
 
 from lxml import etree
 
+from govrag.sources.archives import Member, dir_members, file_member, is_tar, tar_members, zip_members
 from govrag.sources.base import Skipped, SourceError
 from govrag.sources.diet.records import Speech
 
@@ -53,7 +50,6 @@ log = logging.getLogger(__name__)
 # The resume file `api.harvest` keeps beside the pages; not a response, so readers pass over it.
 HARVEST_STATE = "harvest-state.json"
 
-_TAR_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
 _PAGE_SUFFIXES = (".json", ".xml")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -377,20 +373,20 @@ def iter_speeches(path: Path, on_warning: Callable[[str], None] | None = None) -
         raise SourceError(f"{path}: no such file or directory")
     lower = path.name.lower()
     if path.is_dir():
-        members: Iterable[tuple[str, bytes] | Skipped] = _dir_members(path)
-    elif lower.endswith(_TAR_SUFFIXES):
-        members = _tar_members(path)
+        members: Iterable[Member | Skipped] = dir_members(path, _wanted)
+    elif is_tar(path):
+        members = tar_members(path, _wanted, "response files")
     elif lower.endswith(".zip"):
-        members = _zip_members(path)
+        members = zip_members(path, _wanted)
     elif lower.endswith(_PAGE_SUFFIXES):
-        members = _file_member(path)
+        members = file_member(path)
     else:
         raise SourceError(f"{path}: not a Diet minutes source (expected .json/.xml, a folder, .tar.xz/.tar.gz/.zip)")
     return _speeches_of(members, on_warning or log.warning)
 
 
 def _speeches_of(
-    members: Iterable[tuple[str, bytes] | Skipped], warn: Callable[[str], None]
+    members: Iterable[Member | Skipped], warn: Callable[[str], None]
 ) -> Iterator[Speech | Skipped]:
     seen: set[str] = set()
     for member in members:
@@ -415,63 +411,3 @@ def _speeches_of(
 def _wanted(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     return base.lower().endswith(_PAGE_SUFFIXES) and base != HARVEST_STATE and not base.startswith(".")
-
-
-def _file_member(path: Path) -> Iterator[tuple[str, bytes] | Skipped]:
-    try:
-        yield path.name, path.read_bytes()
-    except OSError as exc:
-        yield Skipped(path.name, f"unreadable file ({exc.strerror or exc})")
-
-
-def _dir_members(root: Path) -> Iterator[tuple[str, bytes] | Skipped]:
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and _wanted(p.name)):
-        name = file.relative_to(root).as_posix()
-        try:
-            yield name, file.read_bytes()
-        except OSError as exc:
-            yield Skipped(name, f"unreadable file ({exc.strerror or exc})")
-
-
-_ARCHIVE_ERRORS = (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError)
-
-
-def _tar_members(path: Path) -> Iterator[tuple[str, bytes] | Skipped]:
-    """Stream members in archive order; damage ends the walk with one `Skipped` (as the law archive reader does)."""
-    try:
-        tf = tarfile.open(path, "r:*")  # noqa: SIM115 - closed by the `with` below; open errors differ from read errors
-    except _ARCHIVE_ERRORS as exc:
-        raise SourceError(f"{path}: not a readable tar archive ({exc})") from None
-    count = 0
-    with tf:
-        try:
-            for member in tf:
-                if not member.isfile() or not _wanted(member.name):
-                    continue
-                handle = tf.extractfile(member)
-                if handle is None:
-                    continue
-                data = handle.read()
-                count += 1
-                yield member.name, data
-        except _ARCHIVE_ERRORS as exc:
-            yield Skipped(
-                f"{path.name}!<after member {count}>",
-                f"archive truncated or corrupt after {count} response files ({type(exc).__name__}: {exc}); "
-                "everything before this point was read",
-            )
-
-
-def _zip_members(path: Path) -> Iterator[tuple[str, bytes] | Skipped]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"{path}: not a readable zip archive ({exc}); a truncated zip loses its index") from None
-    with zf:
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            if info.is_dir() or not _wanted(info.filename):
-                continue
-            try:
-                yield info.filename, zf.read(info)
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-                yield Skipped(info.filename, f"corrupt zip member ({exc})")

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from govrag.sources.archives import dir_members, file_member, is_tar, tar_members, zip_members
 from govrag.sources.base import Skipped, SourceError
 
 __all__ = ["LawFile", "Skipped", "SourceError", "iter_law_files", "listed_laws"]
 
 _EGOV_REVISION = re.compile(r"(?P<law_id>\d{3}[0-9A-Z]{12})_(?P<date>\d{8})_(?P<amend>[0-9A-Z]{15})")
-_TAR_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +39,21 @@ def iter_law_files(path: Path) -> Iterator[LawFile | Skipped]:
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     if path.is_dir():
-        yield from _iter_dir(path)
-    elif path.name.lower().endswith(_TAR_SUFFIXES):
-        yield from _iter_tar(path)
+        members = dir_members(path, _is_xml)
+    elif is_tar(path):
+        members = tar_members(path, _is_xml, "law files")
     elif path.suffix.lower() == ".zip":
-        yield from _iter_zip(path)
+        members = zip_members(path, _is_xml)
     elif path.suffix.lower() == ".xml":
-        yield _law_file(path.name, path.read_bytes())
+        members = file_member(path)
     else:
         raise SourceError(f"{path}: not a law source (expected a .xml file, a folder, a .tar.xz/.tar.gz/.zip archive)")
+    for member in members:
+        yield member if isinstance(member, Skipped) else _law_file(*member)
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith(".xml")
 
 
 def _law_file(name: str, data: bytes) -> LawFile:
@@ -56,54 +62,6 @@ def _law_file(name: str, data: bytes) -> LawFile:
         return LawFile(name, data)
     date = m.group("date")
     return LawFile(name, data, m.group("law_id"), f"{date[:4]}-{date[4:6]}-{date[6:]}")
-
-
-def _iter_dir(root: Path) -> Iterator[LawFile | Skipped]:
-    for file in sorted(root.rglob("*.xml")):
-        name = str(file.relative_to(root))
-        try:
-            yield _law_file(name, file.read_bytes())
-        except OSError as exc:
-            yield Skipped(name, f"unreadable file ({exc.strerror or exc})")
-
-
-def _iter_tar(path: Path) -> Iterator[LawFile | Skipped]:
-    count = 0
-    try:
-        tf = tarfile.open(path, "r:*")
-    except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
-        raise SourceError(f"{path}: not a readable tar archive ({exc})") from None
-    with tf:
-        try:
-            for member in tf:
-                if not member.isfile() or not member.name.lower().endswith(".xml"):
-                    continue
-                handle = tf.extractfile(member)
-                if handle is None:
-                    continue
-                yield _law_file(member.name, handle.read())
-                count += 1
-        except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
-            yield Skipped(
-                f"{path.name}!<after member {count}>",
-                f"archive truncated or corrupt after {count} law files ({type(exc).__name__}: {exc}); "
-                "everything before this point was read",
-            )
-
-
-def _iter_zip(path: Path) -> Iterator[LawFile | Skipped]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"{path}: not a readable zip archive ({exc}); a truncated zip loses its index, re-download it") from None
-    with zf:
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            if info.is_dir() or not info.filename.lower().endswith(".xml"):
-                continue
-            try:
-                yield _law_file(info.filename, zf.read(info))
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-                yield Skipped(info.filename, f"corrupt zip member ({exc})")
 
 
 LISTING = "index.tsv"
@@ -118,7 +76,7 @@ def listed_laws(path: Path) -> list[tuple[str, str]]:
     try:
         if path.is_dir():
             data = (path / LISTING).read_bytes() if (path / LISTING).is_file() else None
-        elif path.name.lower().endswith(_TAR_SUFFIXES):
+        elif is_tar(path):
             data = None
             with tarfile.open(path, "r:*") as tf:
                 for member in tf:
