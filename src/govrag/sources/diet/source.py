@@ -51,10 +51,10 @@ class DietSource:
         return ingest_speeches(store, iter_speeches(spec.path), max_chars=settings.chunk_max_chars, tick=tick)
 
     def hinter(self, docstore: DocStore) -> Hinter:
+        meetings = list(docstore.documents(self.name))  # read once: speakers and venues both come from it
         directory = DietDirectory.build(
-            ((name, yomi, tuple(positions)) for doc in docstore.documents(self.name)
-             for name, yomi, positions in doc.meta.get("speakers", ())),
-            ((doc.meta["house"], doc.meta["meeting"]) for doc in docstore.documents(self.name)
+            ((name, yomi, tuple(positions)) for doc in meetings for name, yomi, positions in doc.meta.get("speakers", ())),
+            ((doc.meta["house"], doc.meta["meeting"]) for doc in meetings
              if doc.meta.get("house") and doc.meta.get("meeting")),
         )
         return lambda query: as_query_hints(parse_hints(query, directory))
