@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from govrag.eval.datasets import EvalQuestion, Gold, load_lawqa
-from govrag.eval.retrieval import RunScores, article_key, gold_keys, markdown_table, score_run
+from govrag.eval.retrieval import RunScores, gold_keys, markdown_table, score_run, unit_key
 from govrag.models import Chunk
 
 
@@ -68,4 +68,4 @@ def test_lawqa_gold_uses_the_chunks_article_numbers(shared_data: Path) -> None:
     questions = load_lawqa(shared_data / "lawqa_jp" / "selection.dev.json")
     tenancy = {g.article_num for q in questions for g in q.gold if g.law_title == "借地借家法"}
     assert tenancy and all(n is not None and re.fullmatch(r"[0-9]+(_[0-9]+)*", n) for n in tenancy)
-    assert article_key(chunk("借地借家法", "10")) == ("借地借家法", "10")
+    assert unit_key(chunk("借地借家法", "10")) == ("借地借家法", "10")

@@ -36,10 +36,6 @@ def unit_key(chunk: Chunk) -> Key:
     return first, str(second or "")
 
 
-#: The name law-only callers know; law chunks key exactly as before.
-article_key = unit_key
-
-
 def doc_key(key: Key) -> str:
     """The document a unit belongs to: the law's title, or the meeting's minutes (issueID) of a speech."""
     return registry.owner(key).document_of(key)
