@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from govrag.sources.diet.chunk import attendance, chunk_meeting, parse_marker, side, split_text
+from govrag.sources.diet.chunk import attendance, chunk_meeting, parse_marker, side
+from govrag.sources.text import split_text
 from govrag.sources.diet.parse import parse_response
 from govrag.sources.diet.records import Speech
 

@@ -24,6 +24,7 @@ from govrag.index.docstore import DocumentRecord
 from govrag.models import Chunk, chunk_id, content_hash
 from govrag.sources.diet.hints import positions_of
 from govrag.sources.diet.records import Speech
+from govrag.sources.text import split_text
 
 SOURCE = "diet"
 HEADER = "会議録情報"
@@ -38,7 +39,6 @@ _NAME_TITLES = sorted({
 }, key=len, reverse=True)
 _TITLED = re.compile(r"○(?P<title>[^（）\s○]{1,40}?)（(?P<name>[^（）]{1,20}?)君）")
 _SPACES = re.compile(r"[\s\u3000]+")
-_SENTENCE_END = re.compile(r"(?<=[。？！])")
 _ATTENDEE = re.compile(r"^(?P<position>[^\s（）]{2,40}?)[\s\u3000]+(?P<name>[^\s（）][^（）]*?)君$")
 _REFERENCE = re.compile(r"^（(?P<position>[^（）]{2,60})）[\s\u3000]*(?P<name>[^（）]+?)君$")
 
@@ -130,24 +130,6 @@ _FLAT_REFERENCE = re.compile(r"政府参考人（([^（）]+)）")
 _OFFICES = ("大臣", "副大臣", "政務官", "長官", "長", "官", "総裁", "参事", "者")
 #: What a member's or chair's entry, or a header line, has and an office does not.
 _NOT_OFFICE = re.compile(r"委員長?$|理事$|[─―。…]|出席|^[令平昭]和")
-
-
-def split_text(text: str, max_chars: int, overlap: int = 1) -> list[str]:
-    """Cut at sentence ends into parts of at most about `max_chars`, each starting with the
-    `overlap` last sentences of the part before. A sentence longer than `max_chars` stays whole."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
-    if len(text) <= max_chars or len(sentences) < 2:
-        return [text]
-    parts: list[list[str]] = [[]]
-    for sentence in sentences:
-        current = parts[-1]
-        if current and sum(map(len, current)) + len(sentence) > max_chars:
-            parts.append(current[-overlap:] if overlap else [])
-            current = parts[-1]
-            if sum(map(len, current)) + len(sentence) > max_chars:
-                current.clear()
-        current.append(sentence)
-    return ["".join(p).strip() for p in parts if p]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,14 @@ answer, a missed one only costs some ranking.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from govrag.numerals import kanji_to_int, to_halfwidth_digits
+from govrag.numerals import kanji_to_int
+from govrag.sources.dates import RANGE_SEP, UNTIL, QueryText, find_dates
 
 #: A surname shared by more stored speakers than this is too vague to filter on.
 MAX_NAMESAKES = 5
@@ -33,7 +33,6 @@ FIRST_DIET_YEAR = 1947
 MIN_BARE_NAME = 3
 
 _WHITESPACE = re.compile(r"\s+")
-_FULLWIDTH_MARKS = str.maketrans({"／": "/", "－": "-"})
 
 # --- positions -------------------------------------------------------------------------
 
@@ -227,39 +226,13 @@ class DietHints:
 # --- the query as matched --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Text:
-    """The query without whitespace and with ASCII digits, mapped back to query offsets.
-
-    Removing spaces lets 「石破 茂」 match 石破茂 and 「２０２５年 ２月」 read as a date,
-    while spans still point into what the user typed.
-    """
-
-    query: str
-    text: str
-    origin: tuple[int, ...]
-
-    @classmethod
-    def of(cls, query: str) -> _Text:
-        kept = [(i, ch) for i, ch in enumerate(query) if not ch.isspace()]
-        text = to_halfwidth_digits("".join(ch for _, ch in kept)).translate(_FULLWIDTH_MARKS)
-        return cls(query, text, tuple(i for i, _ in kept))
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        return self.origin[start], self.origin[end - 1] + 1
-
-    def quote(self, start: int, end: int) -> str:
-        first, last = self.span(start, end)
-        return self.query[first:last]
-
-
 _POSITION_LINE = "役職: "
 
 
 class _Found:
     """Hints collected so far; a stretch of the query feeds at most one hint."""
 
-    def __init__(self, text: _Text) -> None:
+    def __init__(self, text: QueryText) -> None:
         self.text = text
         self.taken: list[tuple[int, int]] = []  # compact offsets, hints and unknown mentions
         self.hint_spans: list[tuple[int, int]] = []
@@ -473,8 +446,6 @@ _SESSION = re.compile(
     rf"(?<![\d{_KANJI_DIGITS}十百千])(?P<dai>第)?(?P<n>\d{{1,4}}|[{_KANJI_DIGITS}十百千]{{1,7}})回"
     r"(?P<kokkai>(?:通常|臨時|特別)?国会)?"
 )
-_RANGE_SEP = re.compile(r"から|[～〜~\-]")
-_UNTIL = re.compile(r"まで")
 
 
 def _number(numeral: str) -> int | None:
@@ -493,10 +464,10 @@ def _find_sessions(found: _Found) -> None:
         end = m.end()
         # A lone 第3回 is any third meeting; a session needs 国会, or 第…回から第…回.
         is_session = m["kokkai"] is not None
-        if (sep := _RANGE_SEP.match(text, end)) is not None and (m2 := _SESSION.match(text, sep.end())) is not None:
+        if (sep := RANGE_SEP.match(text, end)) is not None and (m2 := _SESSION.match(text, sep.end())) is not None:
             last = _number(m2["n"])
             is_session = is_session or m2["kokkai"] is not None or (m["dai"] is not None and m2["dai"] is not None)
-            end = until.end() if (until := _UNTIL.match(text, m2.end())) is not None else m2.end()
+            end = until.end() if (until := UNTIL.match(text, m2.end())) is not None else m2.end()
         pos = end
         if (
             is_session
@@ -511,128 +482,16 @@ def _find_sessions(found: _Found) -> None:
 
 # --- dates -----------------------------------------------------------------------------
 
-_ERAS = {  # era: (year 1 in the western calendar, first day, last day)
-    "昭和": (1926, date(1926, 12, 25), date(1989, 1, 7)),
-    "平成": (1989, date(1989, 1, 8), date(2019, 4, 30)),
-    "令和": (2019, date(2019, 5, 1), date.max),
-}
-_SMALL = rf"(?:\d{{1,2}}|[{_KANJI_DIGITS}十]{{1,3}})"
-_DATE = re.compile(
-    rf"(?:(?P<era>昭和|平成|令和)(?P<eyear>元|{_SMALL})年"
-    rf"|(?<![\d{_KANJI_DIGITS}])(?P<year>\d{{4}}|[{_KANJI_DIGITS}]{{4}})年)(?!度)"
-    rf"(?:(?P<month>{_SMALL})月(?:(?P<day>{_SMALL})日)?)?"
-    r"|(?<!\d)(?P<iyear>\d{4})(?P<isep>[/\-])(?P<imonth>\d{1,2})(?:(?P=isep)(?P<iday>\d{1,2}))?(?!\d)"
-)
-_PART = re.compile(rf"(?P<month>{_SMALL})月(?:(?P<day>{_SMALL})日)?|(?P<day2>{_SMALL})日")
-_OPEN_AFTER = re.compile(r"以降|以後|から")
-_OPEN_BEFORE = re.compile(r"まで|以前")
-
-
-@dataclass(frozen=True, slots=True)
-class _Period:
-    """One written date at its precision: 2025年 is a year, 令和7年2月 a month."""
-
-    first: date
-    last: date
-    year: int
-    month: int | None
-    has_day: bool
-
-
-def _period(year: int, month: int | None, day: int | None, era: str | None = None) -> _Period | None:
-    """The days a written date covers, or None when it is no date minutes can have.
-
-    Months end on their real last day (2024年2月 → 29日); an era year is cut to the
-    era (令和元年 starts 2019-05-01); years before the first Diet or after next year
-    are numbers, not dates (2100年問題, 令和99年).
-    """
-    if not FIRST_DIET_YEAR <= year <= date.today().year + 1:
-        return None
-    try:
-        if month is None:
-            first, last = date(year, 1, 1), date(year, 12, 31)
-        elif day is None:
-            first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-        else:
-            first = last = date(year, month, day)
-    except ValueError:
-        return None
-    if era is not None:
-        _, era_first, era_last = _ERAS[era]
-        first, last = max(first, era_first), min(last, era_last)
-        if first > last:
-            return None
-    return _Period(first, last, year, month, day is not None)
-
-
-def _optional(numeral: str | None) -> int | None:
-    return None if numeral is None else _number(numeral)
-
-
-def _full_date(m: re.Match[str]) -> _Period | None:
-    if m["iyear"] is not None:
-        return _period(int(m["iyear"]), int(m["imonth"]), _optional(m["iday"]))
-    month, day = _optional(m["month"]), _optional(m["day"])
-    if (m["month"] is not None and month is None) or (m["day"] is not None and day is None):
-        return None
-    if m["era"] is not None:
-        n = _number(m["eyear"])
-        return None if n is None else _period(_ERAS[m["era"]][0] + n - 1, month, day, m["era"])
-    year = _number(m["year"])
-    return None if year is None else _period(year, month, day)
-
-
-def _range_end(text: str, pos: int, start: _Period) -> tuple[int, _Period | None] | None:
-    """The end after 〜/から: a full date, or a month/day taking the rest from the start.
-
-    Returns (end offset, period or None if invalid), or None when no end is written.
-    """
-    if (sep := _RANGE_SEP.match(text, pos)) is None:
-        return None
-    if (m := _DATE.match(text, sep.end())) is not None:
-        return m.end(), _full_date(m)
-    if (m := _PART.match(text, sep.end())) is None:
-        return None
-    if m["day2"] is not None:  # 2025年2月1日から14日; a day alone needs a day to start from
-        if not start.has_day:
-            return None
-        return m.end(), _period(start.year, start.month, _number(m["day2"]))
-    month, day = _number(m["month"]), _optional(m["day"])
-    if month is None or (m["day"] is not None and day is None):
-        return m.end(), None
-    end = _period(start.year, month, day)
-    if end is not None and end.last < start.first:  # 2024年12月から1月 means the next January
-        end = _period(start.year + 1, month, day)
-    return m.end(), end
-
-
-def _bounds(text: str, end: int, start: _Period) -> tuple[tuple[date | None, date | None] | None, int]:
-    """What a date means with what follows it (a range, an open end, or itself), and where it stops."""
-    if (ranged := _range_end(text, end, start)) is not None:
-        end, until = ranged
-        if until is None or until.last < start.first:
-            return None, end
-        tail = _UNTIL.match(text, end)
-        return (start.first, until.last), end if tail is None else tail.end()
-    if (after := _OPEN_AFTER.match(text, end)) is not None:
-        return (start.first, None), after.end()
-    if (before := _OPEN_BEFORE.match(text, end)) is not None:
-        return (None, start.last), before.end()
-    return (start.first, start.last), end
-
 
 def _find_dates(found: _Found) -> None:
-    """Dates with a year, western or era, single, ranged (〜, から) or open (以降, まで)."""
+    """Dates with a year (read by `find_dates`) that say when something was said."""
     text = found.text.text
-    pos = 0
-    while (m := _DATE.search(text, pos)) is not None:
-        pos = m.end()
-        if (start := _full_date(m)) is None:
-            continue
-        bounds, pos = _bounds(text, m.end(), start)
-        if bounds is not None and found.free(m.start(), pos) and _said_then(found, text, pos):
-            found.take(m.start(), pos)
-            found.periods.append((m.start(), pos, *bounds))
+    spans = find_dates(text, FIRST_DIET_YEAR, date.today().year + 1)
+    starts = {span.start for span in spans}
+    for span in spans:
+        if found.free(span.start, span.end) and _said_then(found, text, span.end, starts):
+            found.take(span.start, span.end)
+            found.periods.append((span.start, span.end, span.first, span.last))
 
 
 #: Words that make a date the time something was said: a sitting, a venue, an act of speech.
@@ -642,7 +501,7 @@ _CLAUSE_END = re.compile(r"[、。，,？?！!]|で(?!の)")
 _NEXT_DATE = re.compile(r"[とや及]")
 
 
-def _said_then(found: _Found, text: str, end: int) -> bool:
+def _said_then(found: _Found, text: str, end: int, date_starts: set[int]) -> bool:
     """Whether a date says when something was said, not when an event happened: 「2025年2月の衆議院予算委員会で」
     and 「2025年2月の答弁」 do; 「2024年12月の日中外相会談で」「令和6年に中高生の自殺者が」 do not. The clause after
     the date must name a sitting, a venue, a speaker or an act of speech, or be empty (the date ends the question),
@@ -651,7 +510,7 @@ def _said_then(found: _Found, text: str, end: int) -> bool:
     clause = text[end:stop.start() if stop else len(text)]
     if not clause.strip("のにはでも 　"):
         return True
-    if _NEXT_DATE.match(clause) and _DATE.match(text, end + 1):
+    if _NEXT_DATE.match(clause) and end + 1 in date_starts:
         return True
     lead = end + len(clause) - len(clause.lstrip("のにはでも 　"))
     if any(s == lead for s, _ in found.hint_spans):  # a venue or a speaker right after it
@@ -668,7 +527,7 @@ def parse_hints(query: str, directory: DietDirectory) -> DietHints:
     Never raises: anything that does not read cleanly as a hint is left to the
     topic search.
     """
-    found = _Found(_Text.of(query))
+    found = _Found(QueryText.of(query))
     _find_people(directory, found)
     _find_bare_names(directory, found)
     _find_venues(directory, found)
