@@ -96,3 +96,54 @@ def _built(tmp_path_factory: pytest.TempPathFactory, name: str, job: str) -> Pat
         result = runner.invoke(app, [*args, "--data-dir", str(data)])
         assert result.exit_code == 0, result.output
     return data
+
+
+#: Real gazette issues taken from issues.json for the ingest tests: two promulgate laws the sample holds
+#: (民法等の一部を改正する法律, 個人情報の保護に関する法律等の一部を改正する法律); 20260819t00043 has no entries.
+GAZETTE_ISSUES = ("20260624g00138", "20260717g00160", "20260819t00043")
+
+
+@pytest.fixture(scope="session")
+def gazette_inputs(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A folder as a user might point `ingest gazette` at: real tables of contents and a real PDF beside
+    a truncated PDF, a PDF of another layout (one page of text, one blank) and HTML of another site."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib_fontja  # noqa: F401 - a Japanese font for the other-layout page
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    folder = tmp_path_factory.mktemp("gazette-inputs")
+    kanpo = shared_data / "kanpo"
+    index = json.loads((kanpo / "issues.json").read_text(encoding="utf-8"))
+    kept = [i for i in index["issues"] if i["issue_id"] in GAZETTE_ISSUES]
+    (folder / "issues.json").write_text(json.dumps(dict(index, issues=kept), ensure_ascii=False), encoding="utf-8")
+    pdf = kanpo / "pdf" / "2025-07-14" / "20250714c00129full00010040.pdf"
+    (folder / pdf.name).write_bytes(pdf.read_bytes())
+    (folder / "官報_2025-07-14.md").write_bytes((kanpo / "pdf" / "2025-07-14" / "官報_2025-07-14.md").read_bytes())
+    (folder / "20250711c00128full00010080.pdf").write_bytes(
+        (kanpo / "pdf" / "2025-07-11" / "20250711c00128full00010080.pdf").read_bytes()[:30_000])
+    matplotlib.rcParams["pdf.fonttype"] = 42
+    with PdfPages(folder / "20250801h01519full00010002.pdf") as pages:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        fig.text(0.1, 0.9, "人事異動", fontsize=14)
+        fig.text(0.1, 0.85, "財務省 財務事務官 山田 太郎 大臣官房会計課長に任命する", fontsize=10)
+        pages.savefig(fig)
+        plt.close(fig)
+        fig = plt.figure(figsize=(8.27, 11.69))
+        pages.savefig(fig)
+        plt.close(fig)
+    (folder / "other-site.html").write_text("<html><body><p>別のサイト</p></body></html>", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def gazette_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path,
+                  gazette_inputs: Path) -> Path:
+    """The five sample laws, then the gazette inputs, in one BM25-indexed store."""
+    return _built(tmp_path_factory, "gazette-index",
+                  f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n\n'
+                  f'[[gazette]]\npaths = ["{gazette_inputs}"]\n')

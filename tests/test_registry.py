@@ -15,15 +15,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "govrag"
 
 
 def test_builtin_sources_and_their_filters() -> None:
-    assert registry.names() == ("law", "diet")
+    assert registry.names() == ("law", "diet", "gazette")
     assert [f.name for f in registry.filter_fields()] == [
-        "law_id", "law_type", "year", "speaker", "position", "house", "meeting", "side", "session"]
+        "law_id", "law_type", "year", "speaker", "position", "house", "meeting", "side", "session",
+        "edition", "kind", "issuer", "issue_number"]
     assert registry.get("diet").filter_fields[1].payload_key == "positions"
-    assert registry.eval_levels() == (("law", "article"), ("meeting", "speech"))
+    assert registry.get("gazette").filter_fields[2].payload_key == "issuers"
+    assert registry.eval_levels() == (("law", "article"), ("meeting", "speech"), ("issue", "page"))
     assert registry.owner(("speech", "121303815X01320240730_005")).name == "diet"
+    assert registry.owner(("page", "20250714c00129:2")).name == "gazette"
     assert registry.owner(("民法", "709")).name == "law"
-    with pytest.raises(KeyError, match="no source 'gazette'"):
-        registry.get("gazette")
+    with pytest.raises(KeyError, match="no source 'whitepaper'"):
+        registry.get("whitepaper")
 
 
 @dataclass

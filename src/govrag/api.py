@@ -124,6 +124,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             chunk=ChunkOut.of(view.chunk),
             before=[ChunkOut.of(c) for c in view.before],
             after=[ChunkOut.of(c) for c in view.after],
+            linked_from=[ChunkOut.of(c) for c in view.linked_from],
         )
 
     return app

@@ -229,6 +229,8 @@ class DocumentOut(BaseModel):
     chunk: ChunkOut
     before: list[ChunkOut]
     after: list[ChunkOut]
+    #: Other sources' chunks that point at this document: a law's promulgation and amendment entries in the gazette.
+    linked_from: list[ChunkOut] = Field(default_factory=list)
 
 
 class HealthOut(BaseModel):

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -55,6 +55,8 @@ class DocumentView:
     chunk: Chunk
     before: list[Chunk]
     after: list[Chunk]
+    #: Other sources' chunks that point at this document (the gazette entries that promulgated or amended a law).
+    linked_from: list[Chunk] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,8 @@ class Service:
             return None
         i = chunk.seq
         around = self.docstore.chunks_of(chunk.source, chunk.doc_id, chunk.version, seqs=(i - neighbours, i + neighbours))
-        return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i])
+        return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i],
+                            self.docstore.linked_from(chunk.source, chunk.doc_id))
 
     def health(self) -> dict[str, object]:
         """Status ("ok" only when no problem is known), the problems with their repairs, what is being

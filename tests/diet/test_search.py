@@ -117,7 +117,8 @@ def test_api_publishes_every_source_filter_and_shows_applied_ones(service: Servi
     with TestClient(create_app(service)) as client:
         props = client.get("/openapi.json").json()["components"]["schemas"]["FiltersIn"]["properties"]
         assert {"source", "date_from", "date_to", "law_id", "law_type", "year_from", "year_to", "speaker", "position",
-                "house", "meeting", "side", "session_from", "session_to"} == set(props)
+                "house", "meeting", "side", "session_from", "session_to", "edition", "kind", "issuer",
+                "issue_number_from", "issue_number_to"} == set(props)
         body = client.post("/search", json={"query": "石破総理の防衛費についての答弁", "k": 3,
                                             "filters": {"source": ["diet"], "house": ["参議院"]}}).json()
         assert body["applied_filters"] == ["発言者: 石破茂（「石破総理」から）"]

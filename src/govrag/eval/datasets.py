@@ -22,30 +22,39 @@ _NOT_A_LAW = re.compile(r"^(?:第|別表|\(|（|附則$|[0-9A-Za-z.\-\s]+$)")
 
 #: The first part of a speech's unit key, as `govrag.sources.registry.unit_key` gives it for minutes chunks.
 SPEECH = "speech"
+PAGE = "page"
 
 
 @dataclass(frozen=True, slots=True)
 class Gold:
-    """One gold unit: a law article, a whole law-like document, or a Diet speech.
+    """One gold unit: a law article, a whole law-like document, a Diet speech or a gazette page.
 
     A speech gold has `speech_id` set ("121703815X00120250214_012") and an empty
     `law_title`; its key is ("speech", speech_id), the key minutes chunks carry.
+    A page gold has `page` set ("20250714c00129:2"), keyed ("page", "issue_id:page").
     """
 
     law_title: str
     article_num: str | None  # "709_2"; None when the gold is a whole document (a guideline, a 告示)
     speech_id: str | None = None
+    page: str | None = None
 
     @classmethod
     def speech(cls, speech_id: str) -> Gold:
         return cls("", None, speech_id)
 
+    @classmethod
+    def gazette_page(cls, issue_id: str, page: int) -> Gold:
+        return cls("", None, None, f"{issue_id}:{page}")
+
     @property
     def key(self) -> tuple[str, str] | None:
-        """What retrieved chunks are compared with: (law title, article) or ("speech", speech_id);
-        None for a whole document, which no single chunk stands for."""
+        """What retrieved chunks are compared with: (law title, article), ("speech", speech_id) or
+        ("page", "issue_id:page"); None for a whole document, which no single chunk stands for."""
         if self.speech_id:
             return SPEECH, self.speech_id
+        if self.page:
+            return PAGE, self.page
         return (self.law_title, self.article_num) if self.article_num else None
 
 
@@ -111,7 +120,8 @@ def parse_context_gold(context: str) -> tuple[Gold, ...]:
 
 def load_jsonl(path: Path) -> list[EvalQuestion]:
     """govrag's own format, one question per line:
-    {"qid", "question", "gold": [{"law_title", "article"} | {"speech_id"}], "answerable": true, "tags": [...],
+    {"qid", "question", "gold": [{"law_title", "article"} | {"speech_id"} | {"issue_id", "page"}],
+    "answerable": true, "tags": [...],
     "answer": "..."}"""
     questions = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -137,7 +147,13 @@ def load_jsonl(path: Path) -> list[EvalQuestion]:
 
 
 def _gold(entry: dict[str, str]) -> Gold:
-    """{"speech_id": ...} names a Diet speech; {"law_title", "article"} a law article (or the whole law)."""
+    """{"speech_id": ...} names a Diet speech; {"issue_id", "page"} a gazette page; {"law_title", "article"}
+    a law article (or the whole law)."""
+    if "issue_id" in entry:
+        page = entry.get("page")
+        if not isinstance(page, int) or page < 1 or not str(entry["issue_id"]).strip():
+            raise ValueError(f"a gazette gold needs an issue_id and a page number ≥ 1: {entry}")
+        return Gold.gazette_page(str(entry["issue_id"]).strip(), page)
     if "speech_id" in entry:
         speech_id = entry["speech_id"]
         if not isinstance(speech_id, str) or not speech_id.strip():

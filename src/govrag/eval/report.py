@@ -28,6 +28,10 @@ HEADLINE = ("scored", "article.hit@1", "article.hit@5", "article.hit@10", "artic
 SPEECH_NOTE = ("Gold unit: a Diet speech. `article.*` scores the gold speech (speechID); the document level is "
                "`meeting.*`, the meeting's minutes (issueID) the speech belongs to, not a law.")
 
+#: Said under a dataset's table when its gold is gazette pages.
+PAGE_NOTE = ("Gold unit: a gazette page. `article.*` scores the gold page (issue_id:page); the document level is "
+             "`issue.*`, the issue the page belongs to.")
+
 
 @dataclass
 class KpiResult:
@@ -124,6 +128,8 @@ class EvalReport:
             out += _table(self, d)
             if "meeting" in self.doc_levels(d):
                 out += ["", SPEECH_NOTE]
+            if "issue" in self.doc_levels(d):
+                out += ["", PAGE_NOTE]
             if excluded := self.excluded_gold(d):
                 out += ["", "Gold references not in the index (excluded from retrieval scoring): "
                         + "; ".join(f"{t} ×{n}" for t, n in excluded.items())]
@@ -193,7 +199,8 @@ def _html_table(report: EvalReport, dataset: str) -> str:
         "<tr><td>" + _e(run) + "</td>" + "".join(f"<td>{_fmt(report.cell(dataset, run).get(m))}</td>" for m in headline)
         + "</tr>" for run in report.runs)
     head = "".join(f"<th>{_e(m)}</th>" for m in headline)
-    note = f"<p>{_e(SPEECH_NOTE)}</p>" if "meeting" in report.doc_levels(dataset) else ""
+    levels = report.doc_levels(dataset)
+    note = "".join(f"<p>{_e(n)}</p>" for lvl, n in (("meeting", SPEECH_NOTE), ("issue", PAGE_NOTE)) if lvl in levels)
     return (f"<h3>{_e(dataset)} ({report.sizes.get(dataset, 0)} questions)</h3><table><tr><th>run</th>{head}</tr>"
             f"{rows}</table>{note}")
 

@@ -343,6 +343,18 @@ class DocStore:
             yield self._document(row)
 
     @_reading
+    def linked_from(self, source: str, doc_id: str) -> list[Chunk]:
+        """Chunks of other sources that link to this document (a law's promulgation entries in the gazette).
+
+        A source lists them in its documents' meta (`linked`: {"<source>:<doc_id>": [chunk ids]}), so
+        this reads the few documents that mention the key, never the chunks of every source."""
+        key = f"{source}:{doc_id}"
+        rows = self._read.execute(
+            "SELECT meta FROM documents WHERE source != ? AND instr(meta, ?) > 0", (source, json.dumps(key)))
+        ids = [i for (meta,) in rows for i in json.loads(meta).get("linked", {}).get(key, ())]
+        return self.chunks_by_id(list(dict.fromkeys(ids)))
+
+    @_reading
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self._read.execute("SELECT payload FROM chunks WHERE id=?", (chunk_id,)).fetchone()
         return self._decode(row[0]) if row else None

@@ -16,7 +16,11 @@ from importlib.metadata import entry_points
 from govrag.models import Chunk
 from govrag.sources.base import FilterField, Source
 
-_BUILTIN = ("govrag.sources.laws.source:LawSource", "govrag.sources.diet.source:DietSource")
+_BUILTIN = (
+    "govrag.sources.laws.source:LawSource",
+    "govrag.sources.diet.source:DietSource",
+    "govrag.sources.gazette.source:GazetteSource",
+)
 CORE_PAYLOAD = ("chunk_id", "source", "doc_id", "date", "seq")
 
 
