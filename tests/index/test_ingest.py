@@ -173,11 +173,13 @@ def test_job_files(tmp_path: Path, shared_data: Path) -> None:
     with pytest.raises(JobError, match="no such job file"):
         load_job(tmp_path / "missing.toml")
     bad.write_text("[[gazettes]]\npath = 'x'\n", encoding="utf-8")
-    with pytest.raises(JobError, match=r"unknown table \[\[gazettes\]\] \(sources: \[\[laws\]\], \[\[diet\]\]\)"):
+    with pytest.raises(JobError, match=r"unknown table \[\[gazettes\]\] \(sources: \[\[laws\]\], \[\[diet\]\], \[\[gazette\]\]\)"):
         load_job(bad)
 
 
-def test_main_job_names_laws_and_minutes(shared_data: Path) -> None:
+def test_main_job_names_laws_minutes_and_gazette(shared_data: Path) -> None:
     main = load_job(Path(__file__).resolve().parents[2] / "ingest" / "main.toml", shared_data)
-    assert [(source.name, spec.path.name) for source, spec in main.parts] == [
+    assert [source.name for source, _ in main.parts] == ["law", "diet", "gazette"]
+    assert [(source.name, spec.path.name) for source, spec in main.parts[:2]] == [
         ("law", "laws-20201118.tar.xz"), ("diet", "speeches.tar.xz")]
+    assert [p.name for p in main.parts[2][1].paths] == ["issues.json", "html", "pdf"]
