@@ -359,3 +359,17 @@ def test_find_dates_keeps_to_the_years_given() -> None:
         DateSpan(0, 12, date(2024, 12, 1), date(2025, 1, 31), "month")
     ]
     assert find_dates("2025年3月まで", 1947, 2030) == [DateSpan(0, 9, None, date(2025, 3, 31), "month")]
+
+
+def test_a_tender_notice_saying_how_it_will_award_is_no_award_notice() -> None:
+    """「落札方式」「落札価格を計算」 describe a tender notice's own rules (seen in the gazette eval)."""
+    directory = GazetteDirectory.build(["警察庁"])
+    assert parse_hints("三野地区の道路設計業務の見積合わせの日時と落札方式は", directory).kinds == ()
+    assert parse_hints("うるち玄米の入札で落札価格を計算するときの消費税", directory).kinds == ("入札公告", "入札公示")
+    assert parse_hints("警察庁が購入した白バイの落札者と落札価格は", directory).kinds == ("落札",)
+
+
+def test_the_house_a_rescript_dissolves_is_not_its_issuer() -> None:
+    directory = GazetteDirectory.build(["衆議院"])
+    assert parse_hints("衆議院の解散を命じる詔書が掲載された官報", directory).issuers == ()
+    assert parse_hints("衆議院を解散する詔書", directory).issuers == ()

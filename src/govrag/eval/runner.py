@@ -196,8 +196,8 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
         ("article", [r.article_rank for r in scored]),
         ("law", [r.law_rank for r in scored if r.doc_level == "law"]),
     ]
-    if any(r.doc_level == "meeting" for r in scored):
-        levels.append(("meeting", [r.law_rank for r in scored if r.doc_level == "meeting"]))
+    for other in dict.fromkeys(r.doc_level for r in scored if r.doc_level != "law"):  # meeting, issue …
+        levels.append((other, [r.law_rank for r in scored if r.doc_level == other]))
     for level, ranks in levels:
         for k in KS:
             out[f"{level}.hit@{k}"] = _mean([1.0 if x is not None and x <= k else 0.0 for x in ranks])
@@ -242,6 +242,7 @@ def by_tag(records: Sequence[Record]) -> dict[str, dict[str, float | int | None]
         subset = [r for r in records if tag in r.tags]
         m = metrics(subset)
         out[tag] = {k: m[k] for k in ("questions", "scored", "article.hit@10", "law.hit@10", "meeting.hit@10",
+                                      "issue.hit@10",
                                       "answer.false_abstention", "answer.correct_refusal") if k in m}
     return out
 

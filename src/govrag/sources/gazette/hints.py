@@ -101,7 +101,7 @@ _REGIONAL = re.compile(
 )
 # Said of a name, these make it the subject of the entry, not its issuer (「警察庁に関する告示」,
 # 「衆議院を解散する詔書」, 「衆議院議員総選挙」).
-_NOT_ISSUER = re.compile(r"所管|に関す|に関し|について|に対する|宛|あて|を|議員|選挙|解散")
+_NOT_ISSUER = re.compile(r"所管|に関す|に関し|について|に対する|宛|あて|を|議員|選挙|解散|の解散|の総選挙")
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
@@ -288,7 +288,8 @@ _PROCUREMENT_NOTICES = ("入札公告", "入札公示")
 _PROMULGATED = ("法律", "政令", "省令・規則", "条約")
 # Words that name a kind of entry by themselves, longest first within each family.
 _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"落札", ("落札",)),
+    # 落札方式 / 落札者の決定方法 / 落札価格の計算 are what a tender notice says of its own award, not an award.
+    (r"落札(?!方式|方法|者の決定|の方法|決定に当たって|価格と(?:する|なる)|価格[のを]計算)", ("落札",)),
     (r"入札結果", ("落札",)),
     (r"(?:入札|競争)参加(?:者の)?資格", (*_PROCUREMENT_NOTICES, "資格")),
     # 入札談合 and 入札制度 are topics (a 公正取引委員会 decision, a reform), not notices
