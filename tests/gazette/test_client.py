@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from govrag.sources.gazette import client as client_module
+from govrag.sources import files as files_module
 from govrag.sources.gazette.client import (
     STATE_FILE,
     FetchReport,
@@ -245,14 +245,14 @@ def test_crash_mid_download_leaves_no_partial_file(tmp_path: Path, ft: FakeTime,
 
 def test_crash_while_writing_leaves_no_file(tmp_path: Path, ft: FakeTime, site: FakeSite,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    real_replace = client_module.os.replace
+    real_replace = files_module.os.replace
 
     def replace(src: str, dst: str | Path) -> None:
         if str(dst).endswith(".pdf"):
             raise OSError("disk full")
         real_replace(src, dst)
 
-    monkeypatch.setattr(client_module.os, "replace", replace)
+    monkeypatch.setattr(files_module.os, "replace", replace)
     with make_client(ft, site) as client, pytest.raises(OSError, match="disk full"):
         fetch_days(client, tmp_path, "2026-03-02", "2026-03-02", pdfs=True)
     folder = tmp_path / "20260302" / "20260302h01656"

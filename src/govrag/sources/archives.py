@@ -88,3 +88,29 @@ def zip_members(path: Path, wanted: Wanted) -> Iterator[Member | Skipped]:
                 yield info.filename, zf.read(info)
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
                 yield Skipped(info.filename, f"corrupt zip member ({exc})")
+
+
+def members(
+    path: Path, suffixes: tuple[str, ...], what: str, source: str, *, ignore: frozenset[str] = frozenset(),
+) -> Iterator[Member | Skipped]:
+    """The members of a source path, whatever it is: a file with one of `suffixes`, a folder, or a
+    tar/zip archive of such files. Inside folders and archives, hidden files (a harvest's temporaries)
+    and the names in `ignore` (its state file) are passed over. A missing path or another kind of file
+    is a `SourceError` at once, naming `source` (「not a law source」) and what it takes; `what` names
+    the members in messages."""
+    def wanted(name: str) -> bool:
+        base = name.rsplit("/", 1)[-1]
+        return base.lower().endswith(suffixes) and not base.startswith(".") and base not in ignore
+
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if path.is_dir():
+        return dir_members(path, wanted)
+    if is_tar(path):
+        return tar_members(path, wanted, what)
+    if path.name.lower().endswith(".zip"):
+        return zip_members(path, wanted)
+    if path.name.lower().endswith(suffixes):
+        return file_member(path)
+    raise SourceError(f"{path}: not a {source} (expected {'/'.join(suffixes)} files, a folder, "
+                      f"a .tar.xz/.tar.gz/.zip archive of them)")

@@ -8,10 +8,11 @@ manners live here once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Self, TypedDict
 
 import httpx
 
@@ -137,3 +138,74 @@ def get_with_retries(
                        **details)
         sleep(backoff(attempt) if delay is None else delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Injected(TypedDict, total=False):
+    """What tests put in a client's place: the transport and the clocks (`**Unpack[Injected]`)."""
+
+    transport: httpx.BaseTransport | None
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    now: Callable[[], datetime]
+
+
+class PoliteClient:
+    """The manners of a harvesting client, once: one request at a time `min_interval` seconds apart,
+    retries with exponential backoff (`backoff_base` · 2^n, capped at `backoff_max`) or exactly
+    `Retry-After` (up to `max_retry_after`), redirects not followed (a moved page is an error, never a
+    saved error page). `clock`, `sleep`, `now` and `transport` are injectable so tests never wait or
+    touch the network. A subclass says which errors it raises (`fail`) and how it reads an error body
+    (`describe`)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        min_interval: float,
+        max_retries: int,
+        backoff_base: float,
+        backoff_max: float,
+        max_retry_after: float,
+        timeout: float | httpx.Timeout,
+        user_agent: str,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.base_url = base_url.rstrip("/")
+        self.min_interval = float(min_interval)
+        self.max_retries = max_retries
+        self.backoff_base = float(backoff_base)
+        self.backoff_max = float(backoff_max)
+        self.max_retry_after = float(max_retry_after)
+        self._sleep = sleep
+        self._now = now
+        self._http = httpx.Client(
+            transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent}
+        )
+        self._pacer = Pacer(self.min_interval, clock, sleep)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
+
+    def _get(
+        self, url: str, params: Mapping[str, str], fail: Fail,
+        describe: Callable[[httpx.Response], tuple[str | None, str | None]],
+    ) -> httpx.Response:
+        """GET, paced and retried (`get_with_retries`): a 2xx response, or `fail(...)` raised."""
+        return get_with_retries(
+            self._http, url, params, pacer=self._pacer, attempts=self.max_retries + 1, backoff=self._backoff,
+            max_retry_after=self.max_retry_after, sleep=self._sleep, now=self._now, fail=fail, describe=describe,
+        )

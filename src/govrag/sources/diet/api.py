@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import tempfile
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Unpack
 
 import httpx
 
 import govrag
-from govrag.sources.http import ApiError, Pacer, get_with_retries
 from govrag.sources.diet.parse import HARVEST_STATE, Page, ResponseError, parse_response
+from govrag.sources.files import atomic_write
+from govrag.sources.http import ApiError, Injected, PoliteClient
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -138,7 +136,7 @@ class DietApiError(ApiError):
 # --------------------------------------------------------------------------- client
 
 
-class DietApiClient:
+class DietApiClient(PoliteClient):
     """Polite, retrying, synchronous client: one request at a time, `min_interval` seconds apart.
 
     Connect errors, timeouts, 408/425/429 and 5xx are retried up to
@@ -161,37 +159,14 @@ class DietApiClient:
         record_packing: Literal["json", "xml"] = "json",
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         user_agent: str = DEFAULT_USER_AGENT,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        **injected: Unpack[Injected],
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         if record_packing not in ("json", "xml"):
             raise ValueError(f"record_packing must be 'json' or 'xml', got {record_packing!r}")
-        self.base_url = base_url.rstrip("/")
-        self.min_interval = float(min_interval)
-        self.max_retries = max_retries
-        self.backoff_base = float(backoff_base)
-        self.backoff_max = float(backoff_max)
-        self.max_retry_after = float(max_retry_after)
+        super().__init__(base_url=base_url, min_interval=min_interval, max_retries=max_retries,
+                         backoff_base=backoff_base, backoff_max=backoff_max, max_retry_after=max_retry_after,
+                         timeout=timeout, user_agent=user_agent, **injected)
         self.record_packing = record_packing
-        self._sleep = sleep
-        self._now = now
-        self._http = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent}
-        )
-        self._pacer = Pacer(self.min_interval, clock, sleep)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- paging ---------------------------------------------------------------
 
@@ -233,16 +208,9 @@ class DietApiClient:
 
     # -- transport ------------------------------------------------------------
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
-
     def _request(self, url: str, params: Mapping[str, str]) -> httpx.Response:
         """GET with pacing and retries (sources/http.py); a 2xx response or DietApiError."""
-        return get_with_retries(
-            self._http, url, params, pacer=self._pacer, attempts=self.max_retries + 1, backoff=self._backoff,
-            max_retry_after=self.max_retry_after, sleep=self._sleep, now=self._now, fail=DietApiError,
-            describe=lambda response: (None, _api_message(response)),
-        )
+        return self._get(url, params, DietApiError, lambda response: (None, _api_message(response)))
 
 
 def _api_message(response: httpx.Response) -> str | None:
@@ -334,7 +302,7 @@ def harvest(
         window_query = dataclasses.replace(query, from_=lo, until=hi) if query else DietQuery(from_=lo, until=hi)
         start_record = 1
         for body, page in client.pages(endpoint, window_query):
-            _atomic_write(out_dir / f"{prefix}{start_record:06d}.{client.record_packing}", body)
+            atomic_write(out_dir / f"{prefix}{start_record:06d}.{client.record_packing}", body)
             pages += 1
             speeches += len(page.speeches)
             warnings.update((f"{key} page {start_record}: {w}", None) for w in page.warnings)
@@ -380,24 +348,10 @@ def _load_state(path: Path, identity: Mapping[str, Any]) -> set[str]:
 
 
 def _save_state(path: Path, identity: Mapping[str, Any], done: set[str]) -> None:
-    _atomic_write(path, json.dumps({**identity, "done": sorted(done)}, ensure_ascii=False, indent=1).encode())
+    atomic_write(path, json.dumps({**identity, "done": sorted(done)}, ensure_ascii=False, indent=1).encode())
 
 
 def _remove_pages(out_dir: Path, prefix: str) -> None:
     """A window's saved pages, and temporary files a crash left behind while writing them."""
     for stale in (*out_dir.glob(f"{prefix}*"), *out_dir.glob(f".{prefix}*.tmp")):
         stale.unlink()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a crash leaves the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

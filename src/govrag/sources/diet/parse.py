@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from govrag.sources.archives import Member, dir_members, file_member, is_tar, tar_members, zip_members
+from govrag.sources.archives import Member, members
 from govrag.sources.base import Skipped, SourceError
 from govrag.sources.diet.records import Speech
 
@@ -369,27 +369,15 @@ def iter_speeches(path: Path, on_warning: Callable[[str], None] | None = None) -
     unsupported file type raises `SourceError` at once; an archive that cannot
     be opened at all raises it when iteration starts.
     """
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    lower = path.name.lower()
-    if path.is_dir():
-        members: Iterable[Member | Skipped] = dir_members(path, _wanted)
-    elif is_tar(path):
-        members = tar_members(path, _wanted, "response files")
-    elif lower.endswith(".zip"):
-        members = zip_members(path, _wanted)
-    elif lower.endswith(_PAGE_SUFFIXES):
-        members = file_member(path)
-    else:
-        raise SourceError(f"{path}: not a Diet minutes source (expected .json/.xml, a folder, .tar.xz/.tar.gz/.zip)")
-    return _speeches_of(members, on_warning or log.warning)
+    found = members(path, _PAGE_SUFFIXES, "response files", "Diet minutes source", ignore=frozenset({HARVEST_STATE}))
+    return _speeches_of(found, on_warning or log.warning)
 
 
 def _speeches_of(
-    members: Iterable[Member | Skipped], warn: Callable[[str], None]
+    found: Iterable[Member | Skipped], warn: Callable[[str], None]
 ) -> Iterator[Speech | Skipped]:
     seen: set[str] = set()
-    for member in members:
+    for member in found:
         if isinstance(member, Skipped):
             yield member
             continue
@@ -407,7 +395,3 @@ def _speeches_of(
                 seen.add(line)
                 warn(f"{name}: {line}")
 
-
-def _wanted(name: str) -> bool:
-    base = name.rsplit("/", 1)[-1]
-    return base.lower().endswith(_PAGE_SUFFIXES) and base != HARVEST_STATE and not base.startswith(".")

@@ -18,22 +18,20 @@ fetched again, and a day whose files all exist makes no request at all.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Self
+from typing import Unpack
 
 import httpx
 
 import govrag
+from govrag.sources.files import atomic_write
 from govrag.sources.gazette.records import BASE_URL, IssueRef
 from govrag.sources.gazette.toc import TocError, list_top_page
-from govrag.sources.http import ApiError, Pacer, get_with_retries
+from govrag.sources.http import ApiError, Injected, PoliteClient
 
 __all__ = ["STATE_FILE", "FetchReport", "KanpoClient", "KanpoError", "fetch_days", "pdf_name", "toc_name"]
 
@@ -54,7 +52,7 @@ class KanpoError(ApiError):
 # --------------------------------------------------------------------------- client
 
 
-class KanpoClient:
+class KanpoClient(PoliteClient):
     """Polite, retrying, synchronous client: one request at a time, `min_interval` seconds apart.
 
     Connect errors, timeouts, 408/425/429 and 5xx are retried up to
@@ -77,33 +75,11 @@ class KanpoClient:
         max_retry_after: float = 600.0,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         user_agent: str = DEFAULT_USER_AGENT,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        **injected: Unpack[Injected],
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        self.base_url = base_url.rstrip("/")
-        self.max_retries = max_retries
-        self.backoff_base = float(backoff_base)
-        self.backoff_max = float(backoff_max)
-        self.max_retry_after = float(max_retry_after)
-        self._sleep = sleep
-        self._now = now
-        self._http = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": user_agent}
-        )
-        self._pacer = Pacer(min_interval, clock, sleep)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(base_url=base_url, min_interval=min_interval, max_retries=max_retries,
+                         backoff_base=backoff_base, backoff_max=backoff_max, max_retry_after=max_retry_after,
+                         timeout=timeout, user_agent=user_agent, **injected)
 
     def top_page(self) -> bytes:
         """The top page: the last 90 days' issues with their PDF links."""
@@ -118,19 +94,11 @@ class KanpoClient:
 
     def get(self, url: str) -> bytes:
         """GET with pacing and retries (sources/http.py); the body, or KanpoError."""
-        response = get_with_retries(
-            self._http, url, {}, pacer=self._pacer, attempts=self.max_retries + 1, backoff=self._backoff,
-            max_retry_after=self.max_retry_after, sleep=self._sleep, now=self._now, fail=KanpoError,
-            describe=_describe,
-        )
-        return response.content
+        return self._get(url, {}, KanpoError, _describe).content
 
     def _here(self, site_url: str) -> str:
         """records.py builds kanpo.go.jp URLs; a client pointed elsewhere (a mirror, a test) swaps the base."""
         return self.base_url + site_url.removeprefix(BASE_URL)
-
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
 
 
 def _describe(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -153,7 +121,7 @@ def toc_name(ref: IssueRef) -> str:
 
 def pdf_name(ref: IssueRef, first: int, last: int) -> str:
     """Where a full-issue PDF part is saved: the site's own file name, beside the table of contents."""
-    return f"{ref.day}/{ref.issue_id}/{ref.issue_id}full{first:04d}{last:04d}.pdf"
+    return f"{ref.day}/{ref.issue_id}/{ref.pdf_file(first, last)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +211,7 @@ def _fetch_listing(client: KanpoClient, out_dir: Path) -> tuple[Listing, str, li
     for item in listed:
         listing.setdefault(item.ref.day, {})[item.ref.issue_id] = list(item.pdf_parts)
     name = f"{TOP_DIR}/index-{max(listing)}.html"
-    _atomic_write(out_dir / name, body)
+    atomic_write(out_dir / name, body)
     return listing, name, problems
 
 
@@ -286,7 +254,7 @@ class _Run:
         if (wrong := check(ref, body)) is not None:
             self.warnings.append(f"{name}: {wrong}, not saved")
             return
-        _atomic_write(path, body)
+        atomic_write(path, body)
         self.written += 1
 
 
@@ -337,7 +305,7 @@ def _remember(path: Path, state: Listing, listing: Listing) -> None:
         key = f"{day:%Y%m%d}"
         state[key] = listing.get(key, {})
         day += timedelta(days=1)
-    _atomic_write(path, json.dumps({"days": dict(sorted(state.items()))}, ensure_ascii=False, indent=1).encode())
+    atomic_write(path, json.dumps({"days": dict(sorted(state.items()))}, ensure_ascii=False, indent=1).encode())
 
 
 # --------------------------------------------------------------------------- files
@@ -347,19 +315,3 @@ def _remove_temporaries(folder: Path) -> None:
     """Temporary files a killed run left: never counted as done, removed before the folder is written again."""
     for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
         stale.unlink()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename: a crash leaves no file or the whole file, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-

@@ -20,17 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govrag.index.docstore import ChunkRow, DocStore, DocumentRecord, chunk_row
-from govrag.sources.archives import Member, dir_members, file_member, is_tar, tar_members, zip_members
-from govrag.sources.base import IngestReport, Skipped, SourceError, Tick
+from govrag.sources.archives import Member, members
+from govrag.sources.base import IngestReport, Skipped, Tick
 from govrag.sources.gazette.chunk import SOURCE, LawLink, chunk_issue, issue_hash
+from govrag.sources.gazette.client import STATE_FILE
 from govrag.sources.gazette.lineage import LawIndex, link, promulgations
 from govrag.sources.gazette.pdf import PageText, PdfError, read_pdf
-from govrag.sources.gazette.records import Issue, IssueIdError, IssueRef
+from govrag.sources.gazette.records import FULL_PDF, Issue, IssueIdError, IssueRef
 from govrag.sources.gazette.toc import TocError, merge_issues, read_toc
 
 BATCH_ISSUES = 50
 _SUFFIXES = (".json", ".html", ".htm", ".md", ".pdf")
-_PDF_NAME = re.compile(r"(?P<issue>\d{8}[hgct]\d{5})full(?P<first>\d{4})(?P<last>\d{4})\.pdf$")
+#: What `ingest kanpo-web` keeps beside the pages that is not an input: its resume state.
+_HARVEST_FILES = frozenset({STATE_FILE})
+_PDF_NAME = re.compile(FULL_PDF.pattern + r"\.pdf$")
 #: The laws source's name: promulgation entries link to its documents.
 LAW_SOURCE = "law"
 
@@ -42,30 +45,17 @@ class IssuePdf:
     pages: tuple[PageText, ...]
 
 
-def members(paths: Sequence[Path]) -> Iterator[Member | Skipped]:
+def _members(paths: Sequence[Path]) -> Iterator[Member | Skipped]:
     """Files of every input path: a file, a folder or a tar/zip archive of them."""
     for path in paths:
-        if not path.exists():
-            raise SourceError(f"{path}: no such file or folder")
-        if path.is_dir():
-            yield from dir_members(path, _wanted)
-        elif is_tar(path):
-            yield from tar_members(path, _wanted, "gazette files")
-        elif path.suffix.lower() == ".zip":
-            yield from zip_members(path, _wanted)
-        else:
-            yield from file_member(path)
-
-
-def _wanted(name: str) -> bool:
-    return name.lower().endswith(_SUFFIXES)
+        yield from members(path, _SUFFIXES, "gazette files", "gazette source", ignore=_HARVEST_FILES)
 
 
 def read_inputs(paths: Sequence[Path], report: IngestReport) -> tuple[dict[str, Issue], dict[str, IssuePdf]]:
     """Every issue the inputs describe (merged) and the text of every full-issue PDF."""
     issues: list[Issue] = []
     pdfs: dict[str, IssuePdf] = {}
-    for item in members(paths):
+    for item in _members(paths):
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-
 BASE_URL = "https://www.kanpo.go.jp"
 
 #: Edition letter → what the filters and the site call it.
@@ -20,6 +19,8 @@ EDITION_LETTERS = {name: letter for letter, name in EDITIONS.items()}
 #: How an issue is cited: the procurement edition is printed as 号外政府調達第N号.
 _CITED_EDITION = {"h": "本紙", "g": "号外", "c": "号外政府調達", "t": "特別号外"}
 
+#: A full-issue PDF's file name on kanpo.go.jp (pages first–last), also in its `…f.html` viewer link.
+FULL_PDF = re.compile(r"(?P<issue>\d{8}[a-z]\d{5})full(?P<first>\d{4})(?P<last>\d{4})")
 _ISSUE_ID = re.compile(r"^(?P<day>\d{8})(?P<letter>[hgct])(?P<number>\d{5})$")
 _ERAS = (("令和", date(2019, 5, 1)), ("平成", date(1989, 1, 8)), ("昭和", date(1926, 12, 25)))
 
@@ -70,9 +71,13 @@ class IssueRef:
         """The page's HTML view (page 0 is the issue's table of contents)."""
         return f"{BASE_URL}/{self.day}/{self.issue_id}/{self.issue_id}{page:04d}f.html"
 
+    def pdf_file(self, first: int, last: int) -> str:
+        """The full issue's PDF file name, as kanpo.go.jp names it (FULL_PDF reads it back)."""
+        return f"{self.issue_id}full{first:04d}{last:04d}.pdf"
+
     def pdf_url(self, first: int, last: int, page: int | None = None) -> str:
         """The full issue's PDF (pages first–last); with `page`, opened at that page."""
-        url = f"{BASE_URL}/{self.day}/{self.issue_id}/pdf/{self.issue_id}full{first:04d}{last:04d}.pdf"
+        url = f"{BASE_URL}/{self.day}/{self.issue_id}/pdf/{self.pdf_file(first, last)}"
         return url if page is None else f"{url}#page={page - first + 1}"
 
 

@@ -27,6 +27,7 @@ from lxml.etree import ParserError
 
 from govrag.sources.gazette.records import (
     EDITION_LETTERS,
+    FULL_PDF,
     Issue,
     IssueIdError,
     IssueRef,
@@ -54,7 +55,7 @@ SKIPPED_EDITIONS = {"m": "目録"}
 
 # A page URL's file name: issue id + 4-digit page + "f.html" (page 0000 is the table of contents).
 _PAGE_HREF = re.compile(r"(?P<issue>\d{8}[a-z]\d{5})(?P<page>\d{4})f\.html(?:[?#].*)?$")
-_FULL_HREF = re.compile(r"(?P<issue>\d{8}[a-z]\d{5})full(?P<first>\d{4})(?P<last>\d{4})(?:f\.html|\.pdf)")
+_FULL_HREF = re.compile(FULL_PDF.pattern + r"(?:f\.html|\.pdf)")
 _ARTICLE_ID = re.compile(r"^(?P<issue>\d{8}[a-z]\d{5}):(?P<page>\d{4}):(?P<ordinal>\d+)$")
 _HEADER = re.compile(
     r"(?P<era>令和|平成|昭和)\s*(?P<year>元|\d+)年\s*(?P<month>\d+)月\s*(?P<day>\d+)日\s*"

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from govrag.sources.archives import dir_members, file_member, is_tar, tar_members, zip_members
+from govrag.sources.archives import is_tar, members
 from govrag.sources.base import Skipped, SourceError
 
 __all__ = ["LawFile", "Skipped", "SourceError", "iter_law_files", "listed_laws"]
@@ -36,19 +36,7 @@ class LawFile:
 
 def iter_law_files(path: Path) -> Iterator[LawFile | Skipped]:
     """Every law XML under `path`, in a stable order, with unreadable members reported."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    if path.is_dir():
-        members = dir_members(path, _is_xml)
-    elif is_tar(path):
-        members = tar_members(path, _is_xml, "law files")
-    elif path.suffix.lower() == ".zip":
-        members = zip_members(path, _is_xml)
-    elif path.suffix.lower() == ".xml":
-        members = file_member(path)
-    else:
-        raise SourceError(f"{path}: not a law source (expected a .xml file, a folder, a .tar.xz/.tar.gz/.zip archive)")
-    for member in members:
+    for member in members(path, (".xml",), "law files", "law source"):
         yield member if isinstance(member, Skipped) else _law_file(*member)
 
 
