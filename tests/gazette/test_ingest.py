@@ -96,3 +96,25 @@ def test_reingest_changes_nothing(gazette_index: Path, gazette_inputs: Path, tmp
         report = ingest_gazette(st, [gazette_inputs])
         assert report.stored == 0 and report.unchanged == len(list(st.documents("gazette")))
         assert st.counts() == before
+
+
+def test_api_filters_by_edition_and_issuer_and_the_law_view_lists_the_entry(service: Service) -> None:
+    from fastapi.testclient import TestClient
+
+    from govrag.api import create_app
+
+    with TestClient(create_app(service)) as client:
+        body = client.post("/search", json={
+            "query": "X線検査装置の納入期限", "k": 3, "use_hints": False,
+            "filters": {"source": ["gazette"], "edition": ["政府調達"], "issuer": ["法務省"]}}).json()
+        assert body["hits"][0]["label"].startswith("官報 令和7年7月14日 号外政府調達第129号 2頁")
+        assert body["hits"][0]["url"].endswith("#page=2")
+        assert "法務省" in body["hits"][0]["attrs"]["issuers"]
+        body = client.post("/search", json={"query": "民法等の一部を改正する法律", "k": 5,
+                                            "filters": {"source": ["gazette"], "kind": ["法律"]}}).json()
+        hit = next(h for h in body["hits"] if h["attrs"].get("law_links"))
+        law = hit["linked"][0]
+        assert law["source"] == "law"
+        view = client.get(f"/documents/{law['chunk_id']}").json()
+        assert hit["attrs"]["issue_id"] == "20260624g00138"
+        assert [c["label"] for c in view["linked_from"]] == [hit["label"]]
