@@ -349,8 +349,8 @@ class DocStore:
         A source lists them in its documents' meta (`linked`: {"<source>:<doc_id>": [chunk ids]}), so
         this reads the few documents that mention the key, never the chunks of every source."""
         key = f"{source}:{doc_id}"
-        rows = self._read.execute(
-            "SELECT meta FROM documents WHERE source != ? AND instr(meta, ?) > 0", (source, json.dumps(key)))
+        needle = json.dumps(key, ensure_ascii=False)  # as metas are stored: a LawId may be 「lawnum:平成十年…」
+        rows = self._read.execute("SELECT meta FROM documents WHERE source != ? AND instr(meta, ?) > 0", (source, needle))
         ids = [i for (meta,) in rows for i in json.loads(meta).get("linked", {}).get(key, ())]
         return self.chunks_by_id(list(dict.fromkeys(ids)))
 

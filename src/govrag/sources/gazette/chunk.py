@@ -19,7 +19,7 @@ from govrag.models import Chunk, chunk_id, content_hash
 from govrag.sources.gazette.notices import Entry, entries_of, notice_fields
 from govrag.sources.gazette.orgs import toc_issuers
 from govrag.sources.gazette.pdf import PageText
-from govrag.sources.gazette.records import Issue, IssueRef, TocEntry, cited_page
+from govrag.sources.gazette.records import Issue, cited_page
 from govrag.sources.text import pack
 
 SOURCE = "gazette"
@@ -61,7 +61,8 @@ class IssueChunks:
 def issue_hash(issue: Issue, pdf_digest: str | None, links: Mapping[tuple[int, int], Sequence[LawLink]]) -> str:
     """What decides whether a stored issue is redone: its entries, its PDF, its law links, the chunker."""
     h = hashlib.blake2b(CHUNKER_VERSION.encode(), digest_size=16)
-    h.update(repr((issue.pages, issue.entries, pdf_digest, sorted((k, list(v)) for k, v in links.items()))).encode())
+    h.update(repr((issue.pages, issue.parts, issue.entries, pdf_digest,
+                   sorted((k, list(v)) for k, v in links.items()))).encode())
     return h.hexdigest()
 
 
@@ -80,8 +81,8 @@ def chunk_issue(
         chunks.append(Chunk(
             id=chunk_id(SOURCE, ref.issue_id, version, unit), source=SOURCE, doc_id=ref.issue_id, doc_title=ref.cited,
             version=version, unit=unit, seq=len(chunks), heading=heading, body=body, label=label,
-            url=_url(ref, issue.pages, page), hash=content_hash(heading + body),
-            attrs=_common(ref, issue.pages, page) | attrs,
+            url=issue.pdf_url(page) or ref.page_url(page), hash=content_hash(heading + body),
+            attrs=_common(issue, page) | attrs,
         ))
 
     issuers_held: list[str] = []
@@ -127,7 +128,7 @@ def chunk_issue(
                 })
     meta = {
         "issue_id": ref.issue_id, "date": ref.date, "edition": ref.edition, "issue_number": ref.number,
-        "pages": issue.pages, "toc_url": ref.toc_url(), "pdf_url": ref.pdf_url(1, issue.pages) if issue.pages else None,
+        "pages": issue.pages, "toc_url": ref.toc_url(), "pdf_urls": [ref.pdf_url(*part) for part in issue.parts],
         "entries": len(issue.entries), "pdf_pages": len(pages), "pages_without_text": empty,
         "issuers": issuers_held, "promulgations": promulgations, "origins": list(issue.origins),
         "linked": _linked(chunks),
@@ -139,17 +140,14 @@ def chunk_issue(
     return IssueChunks(document, chunks, empty, len(issue.entries), notices)
 
 
-def _common(ref: IssueRef, pages: int | None, page: int) -> dict[str, Any]:
+def _common(issue: Issue, page: int) -> dict[str, Any]:
+    """What every chunk of a page carries. Its URL is the PDF part holding the page, opened at it, when the
+    parts are known (their file names need the page range), else the page's HTML view."""
+    ref = issue.ref
     return {
         "issue_id": ref.issue_id, "edition": ref.edition, "issue_number": ref.number, "date": ref.date, "page": page,
-        "page_url": ref.page_url(page), "pdf_url": ref.pdf_url(1, pages, page) if pages else None,
-        "cited": cited_page(ref, page),
+        "page_url": ref.page_url(page), "pdf_url": issue.pdf_url(page), "cited": cited_page(ref, page),
     }
-
-
-def _url(ref: IssueRef, pages: int | None, page: int) -> str:
-    """The PDF opened at the page when the issue's page count is known (its file name needs it), else the page's HTML."""
-    return ref.pdf_url(1, pages, page) if pages else ref.page_url(page)
 
 
 def _short(title: str, limit: int = 48) -> str:
@@ -169,7 +167,3 @@ def _linked(chunks: Sequence[Chunk]) -> dict[str, list[str]]:
         for link in c.attrs.get("law_links") or ():
             out.setdefault(f"law:{link['doc_id']}", []).append(c.id)
     return out
-
-
-def toc_only(entries: Sequence[TocEntry]) -> bool:
-    return all(e.page > 0 for e in entries)

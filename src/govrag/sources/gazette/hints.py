@@ -101,7 +101,9 @@ _REGIONAL = re.compile(
 )
 # Said of a name, these make it the subject of the entry, not its issuer (「警察庁に関する告示」,
 # 「衆議院を解散する詔書」, 「衆議院議員総選挙」).
-_NOT_ISSUER = re.compile(r"所管|に関す|に関し|について|に対する|宛|あて|を|議員|選挙|解散|の解散|の総選挙")
+_NOT_ISSUER = re.compile(
+    r"所管|に関す|に関し|について|に対する|宛|あて|を|議員|議長|本会議|委員会|選挙|解散|の解散|の総選挙"
+    r"|[^、。\s]{0,10}(?:委員会|本会議|調査会|審査会)")
 
 
 def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
@@ -320,7 +322,7 @@ _REFERENCE = re.compile(
 )
 _VERB_NOTICE = re.compile(r"さ|し|する")
 # Where a query speaks of laws being made or published, 法律 is the kind it asks for.
-_PROMULGATION = re.compile(r"公布|成立|制定|官報|掲載|載")
+_PROMULGATION = re.compile(r"公布|成立|制定|官報|掲載|(?<!記)載")
 _PROMULGATE = re.compile(r"公布")
 
 
@@ -415,7 +417,7 @@ def _note_unheld(found: _Found, written: str, name: str) -> None:
 # Between a date and what it dates: 付で, の, に, は, a weekday 「（月）」.
 _LINK = re.compile(r"(?:付け?|づけ|分|の|に|で|は|も|が|を|と|や|及び|、|[（(][月火水木金土日][）)])*")
 # What makes a date the day of an issue: the gazette, an edition, publishing, an entry.
-_ISSUE_DAY = re.compile(r"官報|本紙|号外|政府調達|号|公布|公示|告示|公告|掲載|載|発行|発出|出さ|出た|出し|出る|公表|付")
+_ISSUE_DAY = re.compile(r"官報|本紙|号外|政府調達|号|公布|公示|告示|公告|掲載|(?<!記)載|発行|発出|出さ|出た|出し|出る|公表|付")
 _QUERY_END = re.compile(r"[？?。！!]*(?:は|を|って)?[？?。！!]*$")
 # Right before a date, these make it a deadline or the day something takes effect.
 _NOT_ISSUE_DAY = re.compile(
@@ -480,3 +482,16 @@ def parse_hints(query: str, directory: GazetteDirectory) -> GazetteHints:
     _find_kinds(found)
     _find_dates(found)
     return found.hints()
+
+
+#: Kinds only the gazette prints: asking for one is asking the gazette.
+GAZETTE_KINDS = frozenset({"入札公告", "入札公示", "落札", "随意契約", "調達予定", "招請", "資格", "詔書", "人事異動",
+                           "叙位・叙勲"})
+
+
+def about_gazette(hints: GazetteHints) -> bool:
+    """Whether the question is about the gazette at all: it says 官報, an edition or an issue number, or asks
+    for what only the gazette prints (a tender, an award, a rescript). Otherwise 「…を定めた法律」「…政令の条文」
+    or a ministry's name is a question about laws or speeches, and gazette filters would put gazette entries
+    ahead of them (every source's hint filters weigh the other sources down)."""
+    return bool(hints.prefer or hints.editions or hints.issue_number is not None or GAZETTE_KINDS & set(hints.kinds))

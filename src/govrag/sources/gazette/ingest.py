@@ -94,7 +94,8 @@ def _read_pdf(name: str, data: bytes, report: IngestReport) -> tuple[Issue, Issu
     if len(pages) != last - first + 1:
         report.skipped.append(Skipped(name, f"the name says pages {first}–{last} but the file has {len(pages)}; "
                                             "pages are numbered from the file"))
-    issue = Issue(ref, pages=first + len(pages) - 1 if pages else None, origins=(name,))  # merged: the largest wins
+    last = first + len(pages) - 1
+    issue = Issue(ref, pages=last if pages else None, origins=(name,), parts=((first, last),) if pages else ())
     return issue, IssuePdf(name, hashlib.blake2b(data, digest_size=16).hexdigest(), pages)
 
 
@@ -141,7 +142,8 @@ def ingest_gazette(
     first_ids = _FirstChunks(store, versions)
     done = store.done_files(SOURCE)
     batch: list[tuple[DocumentRecord, list[ChunkRow]]] = []
-    counts = {"entries": 0, "pdf pages": 0, "pages without text": 0, "notices": 0, "chunks": 0, "law links": 0}
+    counts = {"entries": 0, "pdf pages": 0, "pages without text": 0, "unreadable pages": 0,
+              "unknown glyphs (printed 〓)": 0, "notices": 0, "chunks": 0, "law links": 0}
     for issue_id in sorted(issues):
         issue = issues[issue_id]
         pdf = pdfs.get(issue_id)
@@ -151,11 +153,17 @@ def ingest_gazette(
         counts["law links"] += sum(map(len, links.values()))
         if pdf is not None:
             counts["pdf pages"] += len(pdf.pages)
-            empty = [p.page for p in pdf.pages if p.empty]
+            broken = [p for p in pdf.pages if p.error]
+            empty = [p.page for p in pdf.pages if p.empty and not p.error]
             counts["pages without text"] += len(empty)
+            counts["unreadable pages"] += len(broken)
+            counts["unknown glyphs (printed 〓)"] += sum(p.unknown_glyphs for p in pdf.pages)
             if empty:
                 report.skipped.append(Skipped(pdf.name, f"pages without text (printed as images or blank): "
                                                         f"{_ranges(empty)}; nothing to index on them"))
+            if broken:
+                report.skipped.append(Skipped(pdf.name, f"pages PDFium could not read ({broken[0].error}): "
+                                                        f"{_ranges([p.page for p in broken])}; the other pages are kept"))
         if not issue.entries and (pdf is None or all(p.empty for p in pdf.pages)):
             report.skipped.append(Skipped(issue_id, "empty issue: no table-of-contents entries and no PDF text"))
             continue

@@ -77,6 +77,8 @@ class PageText:
     header: str = ""
     #: Private-use glyphs no entry of `GLYPHS` covers (printed as 〓).
     unknown_glyphs: int = 0
+    #: Why PDFium could not read the page (a damaged page in a file that opens): reported, never fatal.
+    error: str | None = None
 
     @property
     def text(self) -> str:
@@ -114,13 +116,23 @@ def read_pdf(data: bytes, name: str, first_page: int = 1) -> Iterator[PageText]:
         raise PdfError(f"{name}: not a readable PDF ({exc})") from None
     try:
         for index in range(len(pdf)):
-            page = pdf[index]
-            try:
-                yield page_text(page, first_page + index)
-            finally:
-                page.close()
+            yield _read_page(pdf, index, first_page + index)
     finally:
         pdf.close()
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int, number: int) -> PageText:
+    """One page; a page PDFium cannot load comes back empty with the reason, the rest of the file is read."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError as exc:
+        return PageText(number, (), error=str(exc))
+    try:
+        return page_text(page, number)
+    except pdfium.PdfiumError as exc:
+        return PageText(number, (), error=str(exc))
+    finally:
+        page.close()
 
 
 def page_text(page: pdfium.PdfPage, number: int) -> PageText:

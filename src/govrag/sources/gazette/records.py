@@ -110,10 +110,18 @@ class TocEntry:
 
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """What the readers know of one issue: its id, its page count when a PDF link or file says it, its entries."""
+    """What the readers know of one issue: its id, its page count and PDF parts when a PDF link or file says
+    them, its entries."""
 
     ref: IssueRef
     pages: int | None = None
     entries: tuple[TocEntry, ...] = ()
     #: Where each piece came from (file names), for reports.
     origins: tuple[str, ...] = field(default=())
+    #: The full-issue PDF files as (first page, last page): a big issue comes in several parts.
+    parts: tuple[tuple[int, int], ...] = ()
+
+    def pdf_url(self, page: int) -> str | None:
+        """The PDF part that holds `page`, opened at it; None when no known part holds it."""
+        part = next(((first, last) for first, last in self.parts if first <= page <= last), None)
+        return self.ref.pdf_url(*part, page) if part else None

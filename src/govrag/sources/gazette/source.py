@@ -14,7 +14,7 @@ from govrag.index.docstore import DocStore
 from govrag.models import Chunk, Filters, QueryHints
 from govrag.sources.base import FilterField, Hinter, IngestReport, Tick
 from govrag.sources.gazette.chunk import SOURCE
-from govrag.sources.gazette.hints import GazetteDirectory, GazetteHints, parse_hints
+from govrag.sources.gazette.hints import GazetteDirectory, GazetteHints, about_gazette, parse_hints
 from govrag.sources.gazette.ingest import ingest_gazette
 
 
@@ -83,8 +83,11 @@ class GazetteSource:
 
 
 def as_query_hints(h: GazetteHints) -> QueryHints:
-    """The parser's findings as filters on gazette chunks. A bare 「官報」 narrows nothing but still puts the
-    gazette first: its filter only names the source."""
+    """The parser's findings as filters on gazette chunks, when the question is about the gazette at all
+    (`about_gazette`): 「…を定めた法律」 or a ministry's name alone asks for laws or speeches. A bare 「官報」
+    narrows nothing but still puts the gazette first: its filter only names the source."""
+    if not about_gazette(h):
+        return QueryHints()
     any_of = tuple((key, values) for key, values in (
         ("edition", h.editions), ("kind", h.kinds), ("issuers", h.issuers)) if values)
     ranges = (("issue_number", h.issue_number, h.issue_number),) if h.issue_number else ()

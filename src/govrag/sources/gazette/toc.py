@@ -364,7 +364,7 @@ def _listed(box: lxml.html.HtmlElement, report: Report) -> ListedIssue | None:
 
 def parse_top_page(html: bytes, name: str, problems: list[str] | None = None) -> list[Issue]:
     """Every issue the top page lists, with its page count from the full-PDF links (`full00010032` → 32), no entries."""
-    return [Issue(item.ref, item.pages, (), (name,)) for item in list_top_page(html, name, problems)]
+    return [Issue(item.ref, item.pages, (), (name,), item.pdf_parts) for item in list_top_page(html, name, problems)]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -400,7 +400,7 @@ def parse_day_markdown(text: bytes, name: str, problems: list[str] | None = None
     for issue_id, entries in found.items():
         ref = IssueRef.parse(issue_id)
         pages = max((last for _, last in parts.get(issue_id, ())), default=None)
-        issues.append(Issue(ref, pages, _numbered(entries), (name,)))
+        issues.append(Issue(ref, pages, _numbered(entries), (name,), tuple(sorted(set(parts.get(issue_id, ()))))))
     return issues
 
 
@@ -510,4 +510,5 @@ def _merged(group: list[Issue]) -> Issue:
             seen.setdefault((e.page, e.section, e.title), e)
     pages = max((i.pages for i in group if i.pages is not None), default=None)
     origins = tuple(dict.fromkeys(o for i in group for o in i.origins))
-    return Issue(group[0].ref, pages, _numbered(seen.values()), origins)
+    parts = tuple(sorted({part for i in group for part in i.parts}))
+    return Issue(group[0].ref, pages, _numbered(seen.values()), origins, parts)
