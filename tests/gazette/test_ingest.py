@@ -118,3 +118,16 @@ def test_api_filters_by_edition_and_issuer_and_the_law_view_lists_the_entry(serv
         view = client.get(f"/documents/{law['chunk_id']}").json()
         assert hit["attrs"]["issue_id"] == "20260624g00138"
         assert [c["label"] for c in view["linked_from"]] == [hit["label"]]
+
+
+def test_a_run_over_part_of_an_issues_inputs_keeps_what_is_stored(gazette_index: Path, gazette_inputs: Path,
+                                                                   tmp_path: Path) -> None:
+    """The day's Markdown alone knows 20250714c00129's entries but not its PDF text: the stored issue stays."""
+    data = Path(shutil.copytree(gazette_index, tmp_path / "data"))
+    with DocStore(data / "chunks.sqlite") as st:
+        before = len(st.chunks_of("gazette", "20250714c00129"))
+        report = ingest_gazette(st, [gazette_inputs / "官報_2025-07-14.md"])
+        assert len(st.chunks_of("gazette", "20250714c00129")) == before > 100
+        kept = {s.name: s.reason for s in report.skipped}
+        assert kept["20250714c00129"].startswith("kept as stored: this run's inputs (官報_2025-07-14.md) lack the text "
+                                                 "of its 40 PDF pages")

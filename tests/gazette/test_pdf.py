@@ -78,3 +78,26 @@ def test_a_corrupt_pdf_is_a_clear_error():
     data = ISSUE_0714.read_bytes()[:20_000]
     with pytest.raises(PdfError, match="truncated.pdf: not a readable PDF"):
         list(read_pdf(data, "truncated.pdf"))
+
+
+def test_titles_over_several_lines_are_whole_and_sentences_are_no_titles(pages_0714):
+    titles = {e.title for e in entries_of(pages_0714)}
+    assert "公募型競争入札方式に係る手続開始の公示（建築のためのサービスその他の技術的サービス（建設工事を除く））" in titles
+    assert "公募型プロポーザル方式に係る手続開始の公示（建築のためのサービスその他の技術的サービス（建設工事を除く））" in titles
+    assert titles == {"目次", "入札公告", "入札公告（建設工事）", "意見招請に関する公示", "随意契約に関する公示",
+                      "資料提供招請に関する公表", "ＮＴＴ東日本株式会社公告第17号",
+                      "公募型競争入札方式に係る手続開始の公示（建築のためのサービスその他の技術的サービス（建設工事を除く））",
+                      "公募型プロポーザル方式に係る手続開始の公示（建築のためのサービスその他の技術的サービス（建設工事を除く））"}
+
+
+def test_damaged_pages_are_reported_and_do_not_stop_the_file():
+    """2,000 bytes overwritten inside the real PDF: it still opens, its pages cannot be loaded."""
+    import random
+
+    data = bytearray(ISSUE_0714.read_bytes())
+    rng = random.Random(1)
+    for _ in range(2000):
+        data[rng.randrange(2000, len(data) - 2000)] = rng.randrange(256)
+    pages = list(read_pdf(bytes(data), "damaged.pdf"))
+    assert len(pages) == 40
+    assert pages[0].error == "Failed to load page." and pages[0].empty

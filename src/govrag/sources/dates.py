@@ -76,11 +76,27 @@ class DateSpan:
 
 
 _KANJI_DIGITS = "〇一二三四五六七八九"
-_ERAS = {  # era: (year 1 in the western calendar, first day, last day)
+#: era: (year 1 in the western calendar, first day, last day) — the one era table of every source.
+ERAS: dict[str, tuple[int, date, date]] = {
+    "明治": (1868, date(1868, 10, 23), date(1912, 7, 29)),
+    "大正": (1912, date(1912, 7, 30), date(1926, 12, 24)),
     "昭和": (1926, date(1926, 12, 25), date(1989, 1, 7)),
     "平成": (1989, date(1989, 1, 8), date(2019, 4, 30)),
     "令和": (2019, date(2019, 5, 1), date.max),
 }
+
+
+def western_year(era: str, year: int) -> int:
+    """令和 7 → 2025 (year 1 is 元年)."""
+    return ERAS[era][0] + year - 1
+
+
+def era_of(day: date) -> tuple[str, int]:
+    """The era and its year a day falls in: 2025-07-14 → (令和, 7); before 明治, ("", western year)."""
+    for era, (first_year, first_day, _) in reversed(ERAS.items()):
+        if day >= first_day:
+            return era, day.year - first_year + 1
+    return "", day.year
 _SMALL = rf"(?:\d{{1,2}}|[{_KANJI_DIGITS}十]{{1,3}})"
 _WITH_YEAR = (
     rf"(?:(?P<era>昭和|平成|令和)(?P<eyear>元|{_SMALL})年"
@@ -150,7 +166,7 @@ def _period(years: _Years, year: int, month: int | None, day: int | None, era: s
     except ValueError:
         return None
     if era is not None:
-        _, era_first, era_last = _ERAS[era]
+        _, era_first, era_last = ERAS[era]
         first, last = max(first, era_first), min(last, era_last)
         if first > last:
             return None
@@ -169,7 +185,7 @@ def _full_date(m: re.Match[str], years: _Years, assumed: int | None = None) -> _
         return None
     if m["era"] is not None:
         n = _number(m["eyear"])
-        return None if n is None else _period(years, _ERAS[m["era"]][0] + n - 1, month, day, m["era"])
+        return None if n is None else _period(years, western_year(m["era"], n), month, day, m["era"])
     year = _number(m["year"])
     return None if year is None else _period(years, year, month, day)
 

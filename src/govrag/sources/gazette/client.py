@@ -210,6 +210,8 @@ def _fetch_listing(client: KanpoClient, out_dir: Path) -> tuple[Listing, str, li
     listing: Listing = {}
     for item in listed:
         listing.setdefault(item.ref.day, {})[item.ref.issue_id] = list(item.pdf_parts)
+    if not listing:  # e.g. only 目録 issues, which are not read
+        raise KanpoError("the top page lists no issue that can be read", url=url, status=200)
     name = f"{TOP_DIR}/index-{max(listing)}.html"
     atomic_write(out_dir / name, body)
     return listing, name, problems

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from govrag.index.docstore import ChunkRow, DocStore, DocumentRecord, chunk_row
 from govrag.sources.archives import Member, members
@@ -141,6 +142,7 @@ def ingest_gazette(
     index, versions = law_index(store)
     first_ids = _FirstChunks(store, versions)
     done = store.done_files(SOURCE)
+    held = {doc.doc_id: doc.meta for doc in store.documents(SOURCE)}
     batch: list[tuple[DocumentRecord, list[ChunkRow]]] = []
     counts = {"entries": 0, "pdf pages": 0, "pages without text": 0, "unreadable pages": 0,
               "unknown glyphs (printed 〓)": 0, "notices": 0, "chunks": 0, "law links": 0}
@@ -167,7 +169,10 @@ def ingest_gazette(
         if not issue.entries and (pdf is None or all(p.empty for p in pdf.pages)):
             report.skipped.append(Skipped(issue_id, "empty issue: no table-of-contents entries and no PDF text"))
             continue
-        if (issue_id, issue_hash(issue, pdf.digest if pdf else None, links)) in done:
+        if (shrunk := _less_than_stored(issue, pdf, held.get(issue_id))) is not None:
+            report.skipped.append(Skipped(issue_id, shrunk))
+            report.unchanged += 1
+        elif (issue_id, issue_hash(issue, pdf.digest if pdf else None, links)) in done:
             report.unchanged += 1
         else:
             made = chunk_issue(issue, pdf.pages if pdf else (), pdf_digest=pdf.digest if pdf else None,
@@ -185,6 +190,23 @@ def ingest_gazette(
     report.rows = {"issues": len(issues), "issues stored": report.stored, "issues with PDF text": len(pdfs),
                    **{f"{k} (stored issues)" if k in ("notices", "chunks") else k: v for k, v in counts.items()}}
     return report
+
+
+def _less_than_stored(issue: Issue, pdf: IssuePdf | None, stored: dict[str, Any] | None) -> str | None:
+    """Why the stored issue is kept instead of this run's, if this run knows less of it: an issue is stored
+    whole from all of its inputs, so a run over part of them (only the day's Markdown, only a new fetch)
+    must not replace the PDF text or the entries another run stored."""
+    if stored is None:
+        return None
+    lost = []
+    if stored.get("pdf_pages") and pdf is None:
+        lost.append(f"the text of its {stored['pdf_pages']} PDF pages")
+    if stored.get("entries", 0) > len(issue.entries):
+        lost.append(f"{stored['entries'] - len(issue.entries)} of its {stored['entries']} table-of-contents entries")
+    if not lost:
+        return None
+    return (f"kept as stored: this run's inputs ({', '.join(issue.origins)}) lack {' and '.join(lost)}; "
+            "ingest all of the issue's inputs in one run to replace it")
 
 
 class _FirstChunks(dict[str, str]):

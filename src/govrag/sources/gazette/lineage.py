@@ -18,10 +18,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from govrag.numerals import int_to_kanji, kanji_to_int
-from govrag.sources.gazette.records import IssueRef, TocEntry, wareki
+from govrag.sources.dates import era_of, western_year
+from govrag.sources.gazette.records import IssueRef, TocEntry
 
 __all__ = [
     "LawIndex",
@@ -49,7 +51,6 @@ _DASHES = str.maketrans({c: "―" for c in "－‐-–—−─"})
 # no range or list (（農林水産一二一六～一二三七） numbers 告示).
 _NUMBER_TAIL = re.compile(rf"^(?P<title>.+)（(?P<who>[^（）{_DIGIT}～〜、，,]*?)(?P<num>[{_DIGIT}]+(?:[―－‐-][{_DIGIT}]+)*)）$")
 _ERA_YEAR = re.compile(r"^(明治|大正|昭和|平成|令和)(元|[〇一二三四五六七八九十百]+)年")
-_ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 
 _INSTRUMENT = r"(?:法律|政令|内閣府令|府令|省令|命令|人事院規則|規則|デジタル庁令|庁令|内閣官房令)"
 _AMENDING = re.compile(rf"^(?P<target>.+)の一部を改正する(?:等の)?(?P<by>{_INSTRUMENT})$")
@@ -140,13 +141,12 @@ def promulgations(entries: Iterable[TocEntry]) -> Iterator[tuple[TocEntry, Promu
         yield entry, found
 
 
-def _era_year(date: str) -> str:
-    """2026-07-31 → 令和八年; 2019-05-01 → 令和元年 (the era table lives in records.wareki)."""
-    m = re.match(r"^(\D+?)(元|\d+)年", wareki(date))
-    if m is None:
-        raise ValueError(f"no era year for {date!r}")
-    year = m[2] if m[2] == "元" else int_to_kanji(int(m[2]))
-    return f"{m[1]}{year}年"
+def _era_year(iso: str) -> str:
+    """2026-07-31 → 令和八年; 2019-05-01 → 令和元年 (sources/dates.py holds the era table)."""
+    era, year = era_of(date.fromisoformat(iso[:10]))
+    if not era:
+        raise ValueError(f"no era year for {iso!r}")
+    return f"{era}{'元' if year == 1 else int_to_kanji(year)}年"
 
 
 def _issuer_parts(who: str, previous_issuer: str | None) -> tuple[str, ...]:
@@ -392,7 +392,7 @@ def _western_year(law_num: str) -> int | None:
     m = _ERA_YEAR.match(normalize_law_num(law_num))
     if m is None:
         return None
-    return _ERA_START[m[1]] + (1 if m[2] == "元" else kanji_to_int(m[2])) - 1
+    return western_year(m[1], 1 if m[2] == "元" else kanji_to_int(m[2]))
 
 
 def _later(law_num: str, year: int | None) -> bool:

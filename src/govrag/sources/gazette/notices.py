@@ -15,17 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from govrag.sources.gazette.orgs import official_org, with_parent
+from govrag.sources.gazette.orgs import ROLE, official_org, with_parent
 from govrag.sources.gazette.pdf import Line, PageText, unwrap
 
 #: Section banners of the procurement edition, as printed (spaces removed).
 BANNERS = frozenset({"入札公告", "入札公示", "落札", "随意契約", "招請", "調達予定", "資格", "報告", "公示", "公告", "目次"})
 _INTRO = re.compile(r"^次のとおり")
-_ROLE = r"(?:分任)?(?:支出負担行為担当官|契約担当官|経理責任者|契約責任者|契約事務責任者|官署支出官|契約担当役)"
-_BLOCK = re.compile(rf"^[〇○]\s*{_ROLE}")
-_ISSUER = re.compile(rf"{_ROLE}[ 　]*(?:\n[^\n◎〇]*|[^\n◎〇]*)")
+#: What a notice's title says it is (入札公告, …に関する公示, …に関する公表, 公告第16号).
+_TITLE_WORD = re.compile(r"公告|公示|公表")
+_BLOCK = re.compile(rf"^[〇○]\s*{ROLE}")
+_ISSUER = re.compile(rf"{ROLE}[ 　]*(?:\n[^\n◎〇]*|[^\n◎〇]*)")
 _ADDRESS = re.compile(r"\s*（[^（）]*[都道府県市区町村][^（）]*）\s*$")
-_DATE_LINE = re.compile(r"^令和\s*[0-9０-９元]+\s*年\s*[0-9０-９]+\s*月\s*[0-9０-９]+\s*日$")
 _ITEM = re.compile(r"^([⑴-⑿])\s*(\S+)\s*(.*)$")
 _AGENCY = re.compile(r"調達機関番号\s*([0-9]{3})")
 
@@ -87,14 +87,58 @@ def entries_of(pages: Sequence[PageText]) -> list[Entry]:
             if compact in BANNERS and not _INTRO.match(follows):
                 section = compact
                 continue
-            if _INTRO.match(follows) and len(text) <= 60 and "。" not in text:
-                entries.append(Entry(section, compact))
+            last = entries[-1].pieces[-1] if entries and entries[-1].pieces else None
+            before = last.lines if last is not None and last.page == page.page else []
+            if _INTRO.match(follows) and (heading := _heading(text, before)) is not None:
+                title, taken, stray = heading
+                del before[len(before) - taken:]
+                if stray:
+                    entries[-1].add(page.page, line)
+                entries.append(Entry(section, title))
+                if stray:
+                    continue
             elif _BLOCK.match(text) and entries and entries[-1].section in ("落札", "随意契約") and _has_body(entries[-1]):
                 entries.append(Entry(section, entries[-1].title))
             elif not entries:
                 entries.append(Entry(section, "目次"))
             entries[-1].add(page.page, line)
     return entries
+
+
+def _heading(text: str, before: list[Line]) -> tuple[str, int, bool] | None:
+    """The notice title that the line before 「次のとおり…」 ends, as (title, how many lines before it belong to
+    the title, whether the line itself is stray text of the notice before), or None when the line ends a
+    sentence (「…件名ごとに」 / 次のとおりとする).
+
+    A title may run over up to three lines (「公募型競争入札方式に係る手続開始の公示」「（建築のためのサービス
+    その他の技術的」「サービス（建設工事を除く））」); the lines before it are the end of the page so far.
+    Column cuts sometimes put the last line of the notice before between a title and its 「次のとおり」
+    (「資料提供招請に関する公表」「患者のケア、及び…利用で」): then the title is the line before."""
+    compact = _squash(text)
+    if len(compact) > 60 or "。" in compact:
+        return None
+    if _complete(compact) and not _ITEM.match(text):
+        return compact, 0, False
+    if before and _complete(_squash(before[-1].text)) and not _TITLE_WORD.search(compact):
+        return _squash(before[-1].text), 1, True
+    joined = compact
+    for taken, line in enumerate(reversed(before[-3:]), start=1):
+        previous = _squash(line.text)
+        if len(previous) > 60 or "。" in previous:
+            return None
+        joined = previous + joined
+        if _complete(joined) and not joined.startswith(("（", "公示", "公告", "公表", "の")):
+            return joined, taken, False
+    return None
+
+
+def _complete(title: str) -> bool:
+    """Says what it is (公告, 公示, 公表) and closes every parenthesis it opens."""
+    return bool(_TITLE_WORD.search(title)) and title.count("（") == title.count("）")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s　]", "", text)
 
 
 def _has_body(entry: Entry) -> bool:
@@ -164,7 +208,3 @@ def _items(text: str) -> list[tuple[str, str]]:
         elif items and not items[-1][1] and line and not re.match(r"^[０-９0-9]+\s", line):
             items[-1] = (items[-1][0], line)
     return items
-
-
-def is_date_line(text: str) -> bool:
-    return bool(_DATE_LINE.match(text.strip()))

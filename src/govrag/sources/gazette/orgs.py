@@ -31,11 +31,14 @@ _PARENTS = (
     (re.compile(r"文化庁|スポーツ庁"), "文部科学省"),
 )
 # An office's name ends at the first of these (「警察庁長官官房会計課理事官」 → 警察庁).
-_ORG_END = re.compile(
-    r"^.*?(?:省|庁|内閣府|内閣官房|委員会|院|局|所|機構|センター|大学|本部|隊|公社|公団|事務所|病院|学校|研究所)"
+_ORG_END = re.compile(  # a name that goes on (国立病院機構, 研究所本部) is not cut at its first part
+    r"^.*?(?:省|庁|内閣府|内閣官房|委員会|院(?!機構)|局|所(?!本部)|機構|センター|大学|本部|隊|公社|公団|事務所"
+    r"|病院(?!機構)|学校|研究所(?!本部))"
 )
 _CORPORATE = re.compile(r"^(?:国立大学法人|国立研究開発法人|独立行政法人|地方独立行政法人|大学共同利用機関法人)")
-_ROLE = re.compile(r"^(?:分任)?(?:支出負担行為担当官|契約担当官|経理責任者|契約責任者|契約事務責任者|官署支出官)(?:等)?\s*")
+#: The official who signs a procurement notice, as printed before the post (「分任支出負担行為担当官」).
+ROLE = r"(?:分任)?(?:支出負担行為担当官|契約担当官|経理責任者|契約責任者|契約事務責任者|官署支出官|契約担当役)(?:等)?"
+_ROLE = re.compile(rf"^{ROLE}\s*")
 _ISSUER_NUMBER = re.compile(r"（([^（）]+?)[〇一二三四五六七八九十百千～、－・\s]*）$")
 _ORGISH = re.compile(r"(?:省|庁|局|院|府|官房|委員会|会|所|本部|機構|裁判所)$")
 _TOC_SUFFIX = re.compile(r"(?:告示配|公示|最低賃金公示|最低工賃公示)$")

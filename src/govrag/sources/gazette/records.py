@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from govrag.sources.dates import era_of
+
 BASE_URL = "https://www.kanpo.go.jp"
 
 #: Edition letter → what the filters and the site call it.
@@ -22,7 +24,6 @@ _CITED_EDITION = {"h": "本紙", "g": "号外", "c": "号外政府調達", "t": 
 #: A full-issue PDF's file name on kanpo.go.jp (pages first–last), also in its `…f.html` viewer link.
 FULL_PDF = re.compile(r"(?P<issue>\d{8}[a-z]\d{5})full(?P<first>\d{4})(?P<last>\d{4})")
 _ISSUE_ID = re.compile(r"^(?P<day>\d{8})(?P<letter>[hgct])(?P<number>\d{5})$")
-_ERAS = (("令和", date(2019, 5, 1)), ("平成", date(1989, 1, 8)), ("昭和", date(1926, 12, 25)))
 
 
 class IssueIdError(ValueError):
@@ -84,11 +85,8 @@ class IssueRef:
 def wareki(iso: str) -> str:
     """2025-07-14 → 令和7年7月14日 (令和元年 for the first year)."""
     d = date.fromisoformat(iso[:10])
-    for era, first in _ERAS:
-        if d >= first:
-            year = d.year - first.year + 1
-            return f"{era}{'元' if year == 1 else year}年{d.month}月{d.day}日"
-    return f"{d.year}年{d.month}月{d.day}日"
+    era, year = era_of(d)
+    return f"{era}{'元' if era and year == 1 else year}年{d.month}月{d.day}日"
 
 
 def cited_page(ref: IssueRef, page: int) -> str:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import lxml.html
 from lxml.etree import ParserError
 
+from govrag.sources.dates import western_year
 from govrag.sources.gazette.records import (
     EDITION_LETTERS,
     FULL_PDF,
@@ -61,7 +62,6 @@ _HEADER = re.compile(
     r"(?P<era>令和|平成|昭和)\s*(?P<year>元|\d+)年\s*(?P<month>\d+)月\s*(?P<day>\d+)日\s*"
     r"\(\s*(?P<edition>[^\s\d()]+?)\s*第\s*(?P<number>\d+)\s*号\s*\)"
 )
-_ERA_OFFSET = {"令和": 2018, "平成": 1988, "昭和": 1925}
 
 
 class TocError(ValueError):
@@ -479,7 +479,7 @@ def _header_ref(text: str) -> IssueRef | None:
     letter = EDITION_LETTERS.get(m["edition"].removeprefix("号外").strip() or "号外") if m else None
     if m is None or letter is None:
         return None
-    year = _ERA_OFFSET[m["era"]] + (1 if m["year"] == "元" else int(m["year"]))
+    year = western_year(m["era"], 1 if m["year"] == "元" else int(m["year"]))
     try:
         day = date(year, int(m["month"]), int(m["day"]))
     except ValueError:
