@@ -131,3 +131,14 @@ def test_a_run_over_part_of_an_issues_inputs_keeps_what_is_stored(gazette_index:
         kept = {s.name: s.reason for s in report.skipped}
         assert kept["20250714c00129"].startswith("kept as stored: this run's inputs (官報_2025-07-14.md) lack the text "
                                                  "of its 40 PDF pages")
+
+
+def test_laws_show_lists_the_gazette_entries_of_the_law(gazette_index: Path) -> None:
+    from typer.testing import CliRunner
+
+    from govrag.cli import app
+
+    result = CliRunner().invoke(app, ["laws", "show", "民法1条", "--data-dir", str(gazette_index)])
+    assert result.exit_code == 0, result.output
+    assert "民法 を指す他の資料:" in result.output
+    assert "官報 令和8年6月24日 号外第138号 6頁 民法等の一部を改正する法律（四五）" in result.output

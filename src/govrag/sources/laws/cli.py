@@ -62,6 +62,8 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
             fail("empty citation: give a law name and article, e.g. 民法709条")
         with DocStore(settings.chunk_db) as store:
             result = CitationLookup.from_store(store).find(citation)
+            law = result.chunks[0] if result.chunks else None
+            elsewhere = store.linked_from(law.source, law.doc_id) if law is not None else []
         if result.law is None:
             fail(f"no law in the store matches {result.law_name or citation!r}")
         if not result.chunks:
@@ -70,6 +72,10 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
             console.print(f"{chunk.label}  {chunk.url}", style="bold", markup=False, highlight=False, soft_wrap=True)
             console.print(chunk.text, markup=False, highlight=False, soft_wrap=True)
             console.print()
+        if elsewhere:  # e.g. the gazette entries that promulgated or amended this law
+            console.print(f"{result.law.title} を指す他の資料:", style="bold")
+            for other in elsewhere:
+                console.print(f"  {other.label}  {other.url}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _ingest(
