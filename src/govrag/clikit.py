@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from govrag.config import Settings
-from govrag.sources.base import IngestReport
+from govrag.sources.base import IngestReport, Source, SourceError
 
 console = Console()
 err = Console(stderr=True)
@@ -47,3 +47,17 @@ def print_report(report: IngestReport, store: Path, what: str) -> None:
         err.print(f"skipped {skipped.name}: {skipped.reason}", style="red", markup=False, soft_wrap=True)
     if report.stored == 0 and report.unchanged == 0:
         fail(f"{what}: nothing could be read" if report.skipped else f"{what}: nothing found to ingest")
+
+
+def ingest_with_progress(settings: Settings, source: Source, spec: Any, what: str) -> None:
+    """One source's ingest into the settings' store with a progress bar, then its report; a source that
+    cannot be read at all is one line and exit status 2."""
+    from govrag.index.ingest import run_part
+
+    with progress() as bar:
+        task = bar.add_task(f"{source.name} ← {what}", total=None)
+        try:
+            report = run_part(settings, source, spec, lambda: bar.advance(task))
+        except SourceError as exc:
+            fail(str(exc))
+    print_report(report, settings.chunk_db, what)

@@ -7,9 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from govrag.clikit import DataDir, console, fail, print_report, progress, settings_for
+from govrag.clikit import DataDir, console, fail, ingest_with_progress, settings_for
 from govrag.config import Settings
-from govrag.sources.base import SourceError
 
 
 def commands(app: typer.Typer, ingest: typer.Typer) -> None:
@@ -54,13 +53,6 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
 
 
 def _ingest(settings: Settings, path: Path) -> None:
-    from govrag.index.ingest import run_part
     from govrag.sources.diet.source import DietSource, DietSpec
 
-    with progress() as bar:
-        task = bar.add_task(f"diet ← {path.name}", total=None)
-        try:
-            report = run_part(settings, DietSource(), DietSpec(path), lambda: bar.advance(task))
-        except SourceError as exc:
-            fail(str(exc))
-    print_report(report, settings.chunk_db, str(path))
+    ingest_with_progress(settings, DietSource(), DietSpec(path), str(path))

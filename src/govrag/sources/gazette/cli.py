@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from govrag.clikit import DataDir, console, fail, print_report, progress, settings_for
+from govrag.clikit import DataDir, console, fail, ingest_with_progress, settings_for
 from govrag.config import Settings
-from govrag.sources.base import SourceError
 
 
 def commands(app: typer.Typer, ingest: typer.Typer) -> None:
@@ -48,13 +47,6 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
 
 
 def _ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
-    from govrag.index.ingest import run_part
     from govrag.sources.gazette.source import GazetteSource, GazetteSpec
 
-    with progress() as bar:
-        task = bar.add_task(f"gazette ← {', '.join(p.name for p in paths)}", total=None)
-        try:
-            report = run_part(settings, GazetteSource(), GazetteSpec(paths), lambda: bar.advance(task))
-        except SourceError as exc:
-            fail(str(exc))
-    print_report(report, settings.chunk_db, ", ".join(str(p) for p in paths))
+    ingest_with_progress(settings, GazetteSource(), GazetteSpec(paths), ", ".join(str(p) for p in paths))
