@@ -18,14 +18,13 @@ from govrag.index.indexer import (
     IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
 )
 from govrag.index.integrity import DataError
-from govrag.index.ingest import JobError, load_job, run_part
+from govrag.index.ingest import JobError, load_job
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
 from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
-from govrag.clikit import DataDir, console, err, fail, print_report, progress, settings_for
+from govrag.clikit import DataDir, console, err, fail, ingest_with_progress, progress, settings_for
 from govrag.sources import registry
-from govrag.sources.base import SourceError
 
 class _Commands(TyperGroup):
     """Every command: damaged data is one line naming the file and the repair, never a traceback."""
@@ -64,13 +63,7 @@ def ingest_run_cmd(
         settings = settings.model_copy(update={"workers": workers})
     console.print(f"[bold]job[/] {spec.name}")
     for source, part in spec.parts:
-        with progress() as bar:
-            task = bar.add_task(f"{source.name} ← {getattr(part, 'path', '')}", total=None)
-            try:
-                report = run_part(settings, source, part, lambda: bar.advance(task))
-            except SourceError as exc:
-                fail(str(exc))
-        print_report(report, settings.chunk_db, str(getattr(part, "path", source.name)))
+        ingest_with_progress(settings, source, part, str(getattr(part, "path", part)))
 
 
 @index_app.command("build")

@@ -49,4 +49,5 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
 def _ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
     from govrag.sources.gazette.source import GazetteSource, GazetteSpec
 
-    ingest_with_progress(settings, GazetteSource(), GazetteSpec(paths), ", ".join(str(p) for p in paths))
+    spec = GazetteSpec(paths)
+    ingest_with_progress(settings, GazetteSource(), spec, str(spec))

@@ -22,6 +22,10 @@ from govrag.sources.gazette.ingest import ingest_gazette
 class GazetteSpec:
     paths: tuple[Path, ...]
 
+    def __str__(self) -> str:
+        """What progress lines and reports call the inputs."""
+        return ", ".join(str(p) for p in self.paths)
+
 
 class GazetteSource:
     name = SOURCE
