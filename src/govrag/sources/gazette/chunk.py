@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from govrag.index.docstore import DocumentRecord
@@ -53,8 +53,7 @@ LawLink = Mapping[str, Any]
 class IssueChunks:
     document: DocumentRecord
     chunks: list[Chunk]
-    pages_without_text: list[int] = field(default_factory=list)
-    entries: int = 0
+    #: Notices whose item the numbered fields name (what the ingest report counts).
     notices: int = 0
 
 
@@ -137,7 +136,7 @@ def chunk_issue(
         source=SOURCE, doc_id=ref.issue_id, version=version, name=ref.issue_id, title=ref.cited,
         file_hash=issue_hash(issue, pdf_digest, links), n_chunks=len(chunks), meta=meta,
     )
-    return IssueChunks(document, chunks, empty, len(issue.entries), notices)
+    return IssueChunks(document, chunks, notices)
 
 
 def _common(issue: Issue, page: int) -> dict[str, Any]:

@@ -13,9 +13,10 @@ issue with nothing in it is reported (`IngestReport.skipped`) and the rest goes 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ def ingest_gazette(
     report = IngestReport(SOURCE)
     issues, pdfs = read_inputs(paths, report)
     index, versions = law_index(store)
-    first_ids = _FirstChunks(store, versions)
+    first_chunk = _first_chunks(store, versions)
     done = store.done_files(SOURCE)
     held = {doc.doc_id: doc.meta for doc in store.documents(SOURCE)}
     batch: list[tuple[DocumentRecord, list[ChunkRow]]] = []
@@ -149,7 +150,7 @@ def ingest_gazette(
     for issue_id in sorted(issues):
         issue = issues[issue_id]
         pdf = pdfs.get(issue_id)
-        links = {k: [dict(lk, chunk_id=first_ids.get(lk["doc_id"])) for lk in v]
+        links = {k: [dict(lk, chunk_id=first_chunk(lk["doc_id"])) for lk in v]
                  for k, v in issue_links(issue, index).items()}
         counts["entries"] += len(issue.entries)
         counts["law links"] += sum(map(len, links.values()))
@@ -209,22 +210,16 @@ def _less_than_stored(issue: Issue, pdf: IssuePdf | None, stored: dict[str, Any]
             "ingest all of the issue's inputs in one run to replace it")
 
 
-class _FirstChunks(dict[str, str]):
-    """Law doc_id → id of its first chunk (what a link points at), read only for the laws entries link to."""
+def _first_chunks(store: DocStore, versions: dict[str, str]) -> Callable[[str], str | None]:
+    """Law doc_id → id of its first chunk (what a link points at), read only for the laws entries link to,
+    each once."""
+    @functools.cache
+    def first(doc_id: str) -> str | None:
+        version = versions.get(doc_id)
+        found = store.chunks_of(LAW_SOURCE, doc_id, version, seqs=(0, 0)) if version else []
+        return found[0].id if found else None
 
-    def __init__(self, store: DocStore, versions: dict[str, str]) -> None:
-        super().__init__()
-        self._store, self._versions = store, versions
-
-    def get(self, doc_id: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        if doc_id not in self:
-            version = self._versions.get(doc_id, "")
-            first = self._store.chunks_of(LAW_SOURCE, doc_id, version, seqs=(0, 0)) if version else []
-            if not first:
-                return default
-            self[doc_id] = first[0].id
-        return self[doc_id]
-
+    return first
 
 def _ranges(pages: list[int]) -> str:
     out: list[str] = []
