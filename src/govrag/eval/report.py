@@ -32,6 +32,9 @@ SPEECH_NOTE = ("Gold unit: a Diet speech. `article.*` scores the gold speech (sp
 PAGE_NOTE = ("Gold unit: a gazette page. `article.*` scores the gold page (issue_id:page); the document level is "
              "`issue.*`, the issue the page belongs to.")
 
+#: Document level → the note under a dataset whose gold is at that level.
+LEVEL_NOTES = {"meeting": SPEECH_NOTE, "issue": PAGE_NOTE}
+
 
 @dataclass
 class KpiResult:
@@ -82,6 +85,10 @@ class EvalReport:
         order = [doc for doc, _ in registry.eval_levels()]
         return [lvl for lvl in order if lvl in levels] or order[:1]
 
+    def level_notes(self, dataset: str) -> list[str]:
+        """What the columns measure when the dataset's gold is not law articles (speeches, gazette pages)."""
+        return [LEVEL_NOTES[lvl] for lvl in self.doc_levels(dataset) if lvl in LEVEL_NOTES]
+
     def headline(self, dataset: str) -> tuple[str, ...]:
         """HEADLINE, with the document-level column named for what it is (law.hit@10 / meeting.hit@10)."""
         doc_cols = tuple(f"{lvl}.hit@10" for lvl in self.doc_levels(dataset))
@@ -126,10 +133,7 @@ class EvalReport:
         for d in self.datasets:
             out += ["", f"## {d} ({self.sizes.get(d, 0)} questions)", ""]
             out += _table(self, d)
-            if "meeting" in self.doc_levels(d):
-                out += ["", SPEECH_NOTE]
-            if "issue" in self.doc_levels(d):
-                out += ["", PAGE_NOTE]
+            out += [line for note in self.level_notes(d) for line in ("", note)]
             if excluded := self.excluded_gold(d):
                 out += ["", "Gold references not in the index (excluded from retrieval scoring): "
                         + "; ".join(f"{t} ×{n}" for t, n in excluded.items())]
@@ -199,8 +203,7 @@ def _html_table(report: EvalReport, dataset: str) -> str:
         "<tr><td>" + _e(run) + "</td>" + "".join(f"<td>{_fmt(report.cell(dataset, run).get(m))}</td>" for m in headline)
         + "</tr>" for run in report.runs)
     head = "".join(f"<th>{_e(m)}</th>" for m in headline)
-    levels = report.doc_levels(dataset)
-    note = "".join(f"<p>{_e(n)}</p>" for lvl, n in (("meeting", SPEECH_NOTE), ("issue", PAGE_NOTE)) if lvl in levels)
+    note = "".join(f"<p>{_e(n)}</p>" for n in report.level_notes(dataset))
     return (f"<h3>{_e(dataset)} ({report.sizes.get(dataset, 0)} questions)</h3><table><tr><th>run</th>{head}</tr>"
             f"{rows}</table>{note}")
 
