@@ -17,7 +17,7 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictBool, StrictStr, create_model, model_validator,
 )
 
-from govrag.answer.extractive import AnswerCitation
+from govrag.answer.records import AnswerCitation
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
 from govrag.models import Chunk

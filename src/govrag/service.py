@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from govrag.answer.extractive import Answer, extractive_answer
+from govrag.answer.extractive import extractive_answer
+from govrag.answer.records import Answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage

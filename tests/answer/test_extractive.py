@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from govrag.answer.extractive import NO_EVIDENCE, extractive_answer
+from govrag.answer.extractive import extractive_answer
+from govrag.answer.records import NO_EVIDENCE
 from govrag.models import Chunk
 from govrag.retrieval.search import SearchHit, SearchResult, Via
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from govrag.answer.extractive import Answer, AnswerCitation
+from govrag.answer.records import Answer, AnswerCitation
 from govrag.eval.datasets import Gold, load_jsonl
 from govrag.eval.report import EvalReport
 from govrag.eval.retrieval import doc_key, gold_keys, unit_key

@@ -8,38 +8,13 @@ unsupported. When the evidence is thin the honest answer is
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from govrag.answer.records import NO_EVIDENCE, Answer, AnswerCitation
 from govrag.retrieval.search import SearchHit, SearchResult
 from govrag.sources import registry
 
-NO_EVIDENCE = "資料からは分かりません。検索した資料の中に、この質問に十分に答える記述が見つかりませんでした。"
 MAX_QUOTE_CHARS = 400
 DELETED = "削除"  # the whole text of a repealed article that keeps its number
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerCitation:
-    n: int
-    label: str
-    url: str
-    chunk_id: str
-    source: str
-    quote: str
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    question: str
-    text: str
-    sufficient: bool
-    citations: list[AnswerCitation]
-    evidence: float
-    mode: str = "extractive"
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    #: Filters read from the question itself (see `SearchResult.applied_filters`).
-    applied_filters: tuple[str, ...] = ()
 
 
 def extractive_answer(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from govrag.answer.extractive import Answer
+from govrag.answer.records import Answer
 from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
 from govrag.eval.metrics import dedupe, first_hit_rank, ndcg_at_k, recall_at_k
