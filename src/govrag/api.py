@@ -11,22 +11,25 @@ health probes, which run on the event loop, answer at once.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import FastAPI, HTTPException, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from govrag import api_guard
 from govrag.api_models import (
     CHUNK_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HitOut, ReadyOut,
     SearchIn, SearchOut,
 )
+from govrag.answer.records import Answer
 from govrag.config import Settings
-from govrag.service import Service
+from govrag.safeguards import http as safeguards_http
+from govrag.service import Caller, Service
 
 T = TypeVar("T")
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -52,6 +55,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     app = FastAPI(title="govrag", version="0.1.0", lifespan=lifespan,
                   description="Cited search and answers over Japanese laws (e-Gov), the gazette and Diet minutes.")
     api_guard.install(app, max_body_bytes=config.max_request_bytes)
+    safeguards_http.install(app, config)  # API keys and rate limits, GET /risk for administrators
 
     def svc() -> Service:
         return state["service"]  # type: ignore[no-any-return]
@@ -91,9 +95,14 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             return JSONResponse({"status": status, "problems": problems}, status_code=503)
         return {"status": "ready", "problems": []}
 
+    def caller(request: Request, confidentiality: int = 1) -> Caller:
+        return Caller(key_id=str(request.scope.get("state", {}).get("key_id", "anonymous")),
+                      endpoint=request.url.path, confidentiality=confidentiality)
+
     @app.post("/search", response_model=SearchOut, responses=_ERRORS)
-    async def search(body: SearchIn) -> SearchOut:
-        result = await in_worker(lambda: svc().search(body.query, body.options()))
+    async def search(body: SearchIn, request: Request) -> SearchOut:
+        who = caller(request)
+        result = await in_worker(lambda: svc().search(body.query, body.options(), caller=who))
         hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via,
                        linked=[ChunkOut.of(c) for c in h.linked]) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
@@ -102,14 +111,41 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
                          applied_filters=list(result.applied_filters),
                          warnings=[*body.filters.notes, *result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
 
-    @app.post("/ask", response_model=AskOut, responses=_ERRORS)
-    async def ask(body: AskIn) -> AskOut:
-        answer = await in_worker(lambda: svc().ask(body.question, body.options()))
+    def ask_out(body: AskIn, answer: Answer) -> AskOut:
         return AskOut(
             question=answer.question, answer=answer.text, sufficient=answer.sufficient, evidence=answer.evidence,
             mode=answer.mode, citations=answer.citations, applied_filters=list(answer.applied_filters),
             warnings=[*body.filters.notes, *answer.warnings, *svc().warnings()], timings_ms=answer.timings_ms,
+            verification=answer.verification, model=answer.model, flags=list(answer.flags),
         )
+
+    @app.post("/ask", response_model=AskOut, responses={
+        **_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": (
+            "The answer; with stream=true, server-sent events: `delta` {text} while the model writes, then "
+            "`answer` (this body), which replaces the streamed text.")}})
+    async def ask(body: AskIn, request: Request) -> Any:
+        who = caller(request, body.confidentiality)
+        events = svc().ask_events(body.question, body.options(), caller=who, rewrite=body.rewrite,
+                                  streaming=body.stream)
+        if not body.stream:
+            answer = await in_worker(lambda: _answer_of(events))
+            return ask_out(body, answer)
+        # The search and the model's first words happen before the response starts, so a bad request or
+        # damaged data is still a 4xx/5xx with a body; after that every failure ends in an `answer` event.
+        first = await in_worker(lambda: next(events))
+
+        async def sse() -> AsyncIterator[bytes]:
+            event: tuple[str, Any] | None = first
+            while event is not None:
+                kind, value = event
+                if kind == "answer":
+                    yield _sse("answer", ask_out(body, value).model_dump(mode="json"))
+                    return
+                yield _sse("delta", {"text": value})
+                event = await in_worker(lambda: next(events, None))
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     @app.get("/documents/{chunk_id}", response_model=DocumentOut,
              responses={404: {"model": ErrorOut, "description": "No such chunk"}, **_ERRORS})
@@ -128,3 +164,11 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         )
 
     return app
+
+
+def _answer_of(events: Iterator[tuple[str, Any]]) -> Answer:
+    return next(value for kind, value in events if kind == "answer")
+
+
+def _sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()

@@ -17,7 +17,7 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictBool, StrictStr, create_model, model_validator,
 )
 
-from govrag.answer.records import AnswerCitation
+from govrag.answer.records import AnswerCitation, Verification
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
 from govrag.models import Chunk
@@ -166,6 +166,14 @@ class SearchIn(BaseModel):
 
 class AskIn(SearchIn):
     k: whole(1, 20) = 5  # type: ignore[valid-type]
+    stream: StrictBool = Field(default=False, description=(
+        "true: a text/event-stream of `delta` events while the model writes, then one `answer` event (the "
+        "body of a non-streamed reply). The `answer` event is authoritative: it replaces the streamed text "
+        "(an answer that fails verification is replaced by the extractive one)."))
+    confidentiality: whole(1, 3) = Field(default=1, description=(  # type: ignore[valid-type]
+        "機密性 level of the question (1: public). 2 or 3 is never sent to an external model: the answer is extractive."))
+    rewrite: StrictBool | None = Field(default=None, description=(
+        "Let the LLM add statute-vocabulary rewrites of the question to the search (default: the server's setting)."))
 
     @property
     def question(self) -> str:
@@ -218,11 +226,16 @@ class AskOut(BaseModel):
     answer: str
     sufficient: bool
     evidence: float
-    mode: str
+    mode: Literal["extractive", "generated"]
     citations: list[AnswerCitation]  # the answer's own record: number, label, URL, chunk id, source, quote
     applied_filters: list[str]
     warnings: list[str]
     timings_ms: dict[str, float]
+    #: The check of a generated answer against its sources (also present when a failed one was replaced).
+    verification: Verification | None = None
+    model: str | None = None
+    #: Risk cases this answer raised (verification_failed, injection, routing_blocked, llm_error, …).
+    flags: list[str] = Field(default_factory=list)
 
 
 class DocumentOut(BaseModel):

@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 from rich.table import Table
 
+from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, make_embedder
 from govrag.index.indexer import (
@@ -22,8 +23,9 @@ from govrag.index.ingest import JobError, load_job
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
-from govrag.service import META_FILE, NotReady, Service, open_descriptors, open_index
+from govrag.service import META_FILE, Caller, NotReady, Service, open_descriptors, open_index
 from govrag.clikit import DataDir, console, err, fail, ingest_with_progress, progress, settings_for
+from govrag.safeguards import cli as safeguards_cli
 from govrag.sources import registry
 
 class _Commands(TyperGroup):
@@ -45,6 +47,7 @@ app.add_typer(index_app, name="index")
 
 for _source in registry.sources():  # each source adds its own commands (ingest laws, laws show, ingest diet, …)
     _source.commands(app, ingest_app)
+safeguards_cli.commands(app)  # keys, audit export/verify, risk report
 
 
 @ingest_app.command("run")
@@ -297,23 +300,62 @@ def ask_cmd(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     hints: Hints = True,
+    extractive: Annotated[bool, typer.Option("--extractive", help="Quote the sources even when an LLM is configured.")] = False,
+    rewrite: Annotated[Optional[bool], typer.Option(
+        "--rewrite/--no-rewrite", help="Add the LLM's statute-vocabulary rewrites to the search (default: setting).")] = None,
+    confidentiality: Annotated[int, typer.Option(
+        min=1, max=3, help="機密性 level of the question: 2 or 3 never goes to an external model.")] = 1,
     data_dir: DataDir = None,
 ) -> None:
-    """An answer quoting the relevant provisions and speeches, with numbered citations and URLs."""
+    """A cited answer: quoted provisions and speeches, or a generated, verified one when an LLM is configured.
+
+    With GOVRAG_LLM_BASE_URL set, the model's words stream to stderr as they come; the answer printed
+    after them is the verified one (the quotes instead, if verification refused the model's answer)."""
     options = SearchOptions(k=k, filters=_filters(source, where, date_from, date_to), use_hints=hints)
-    service = _service(data_dir)
+    settings = settings_for(data_dir)
+    if extractive:
+        settings = settings.model_copy(update={"answer_mode": "extractive"})
+    service = _service_for(settings)
+    streamed = False
     try:
-        answer = service.ask(question, options)
+        events = service.ask_events(question, options, caller=Caller(_cli_user(), "cli", confidentiality),
+                                    rewrite=rewrite)
+        for kind, value in events:
+            if kind == "delta":
+                if not streamed:
+                    err.print("生成中（検証前）:", style="dim")
+                streamed = True
+                err.print(value, end="", markup=False, highlight=False, soft_wrap=True, style="dim")
+            else:
+                answer = value
     except ValueError as exc:
         fail(str(exc))
     finally:
         service.close()
+    if streamed:
+        err.print("\n")
     _applied(answer.applied_filters)
     _warn(answer.warnings)
     console.print(answer.text, markup=False, highlight=False, soft_wrap=True)
     console.print()
     for c in answer.citations:
         console.print(f"[{c.n}] {c.label}  {c.url}", markup=False, highlight=False, soft_wrap=True)
+    if answer.verification is not None:
+        v = answer.verification
+        verdict = "passed" if v.passed else f"FAILED ({len(v.failures)} problems)"
+        err.print(f"verification: {verdict}; {len(v.sentences)} sentences checked, {v.unsupported} unsupported; "
+                  f"mode {answer.mode}, model {answer.model}", style="green" if v.passed else "yellow",
+                  markup=False, soft_wrap=True)
+
+
+def _cli_user() -> str:
+    """The audit log's key id for a CLI call: the OS user, as no API key is involved."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def _applied(lines: Iterable[str]) -> None:
@@ -341,8 +383,12 @@ def _service(data_dir: Path | None, *, check_pages: bool = False) -> Service:
 
     One-shot commands leave SQLite's page check to `govrag doctor` (seconds to half a minute on the
     whole archive); `govrag serve` runs it in the background."""
+    return _service_for(settings_for(data_dir), check_pages=check_pages)
+
+
+def _service_for(settings: Settings, *, check_pages: bool = False) -> Service:
     try:
-        service = Service(settings_for(data_dir), check_pages=check_pages)
+        service = Service(settings, check_pages=check_pages)
     except (NotReady, StoreError, DataError) as exc:
         fail(str(exc))
     _warn(service.warnings())
@@ -388,8 +434,9 @@ def eval_cmd(
     limit: Annotated[Optional[int], typer.Option(help="Only the first N questions of each dataset.")] = None,
     title: Annotated[str, typer.Option(help="Report title.")] = "govrag eval",
     llm: Annotated[Optional[str], typer.Option(
-        help="A llama-index LLM as 'package.module:factory' for multiple-choice accuracy (default: none; "
-             "never send 機密性2以上 material to an external model)."
+        help="An LLM for generated answers and multiple-choice accuracy: 'endpoint' (the configured "
+             "GOVRAG_LLM_BASE_URL) or a llama-index LLM as 'package.module:factory' (default: none; never send "
+             "機密性2以上 material to an external model)."
     )] = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -399,6 +446,7 @@ def eval_cmd(
 
     from govrag.eval.report import EvalReport
     from govrag.eval.runner import run_suite
+    from govrag.answer.llm import make_llm, model_name
     from govrag.eval.choice import load_llm
     from govrag.eval.suite import SuiteError, load_kpis, load_suite
 
@@ -406,10 +454,15 @@ def eval_cmd(
     try:
         chosen = load_suite(suite, settings.shared_data).select(_names(datasets), _names(runs))
         targets = load_kpis(kpi)
-        model = load_llm(llm) if llm else None
+        model = (make_llm(settings) if llm == "endpoint" else load_llm(llm)) if llm else None
+        if llm == "endpoint" and model is None:
+            raise ValueError("--llm endpoint: no endpoint configured (set GOVRAG_LLM_BASE_URL)")
     except (SuiteError, ValueError) as exc:
         fail(str(exc))
-    service = _service(data_dir)
+    try:
+        service = Service(settings, check_pages=False, llm=model)
+    except (NotReady, StoreError, DataError) as exc:
+        fail(str(exc))
     try:
         total = sum(len(d.load()[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
         with progress() as bar:
@@ -426,7 +479,10 @@ def eval_cmd(
         "index": f"{health['points']:,} chunks (BM25), {health['dense_points']:,} with dense vectors, "
                  f"{health['descriptor_points']:,} outline windows",
         "embedder": str(health["dense_model"]),
-        "answerer": "extractive" + (f"; multiple choice by {llm}" if llm else " (no LLM configured: mc_accuracy not measured)"),
+        "answerer": (f"generated by {model_name(model)} ({llm}), verification policy {settings.verify_policy}; "
+                     f"multiple choice by the same model") if model is not None and service.generator is not None
+                    else "extractive" + (f"; multiple choice by {llm}" if llm else " (no LLM configured: mc_accuracy not measured)"),
+        "rewriting": ", ".join(sorted(chosen.rewrites)) or "none",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "limit": limit or "all questions",
     }, sizes, records)

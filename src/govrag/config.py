@@ -6,8 +6,9 @@ Precedence: explicit arguments (CLI flags) > environment > govrag.toml > default
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -49,6 +50,48 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="Share of query terms a quoted provision must contain to count as evidence."
     )
 
+
+    # -- generated answers (answer/llm.py): any OpenAI-compatible endpoint ------------------------------
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (llama.cpp server, "
+                                  "vLLM, Ollama, a gateway). Unset: answers stay extractive.")
+    llm_model: str = Field(default="local", description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer key for the endpoint (never logged).")
+    llm_timeout_s: float = Field(default=60.0, gt=0, le=600, description="Longest wait for one LLM call.")
+    llm_max_tokens: int = Field(default=512, ge=16, le=8192, description="Longest generated answer.")
+    llm_sources: int = Field(default=5, ge=1, le=20, description="Search hits given to the model as numbered sources.")
+    llm_source_chars: int = Field(
+        default=900, ge=100, le=8000, description="Longest text of one source in the prompt (cut at a sentence end).")
+    llm_external: bool = Field(
+        default=True, description="The endpoint is outside the organisation (a cloud model, a gateway): personal data "
+                                  "is masked and confidential sources never reach it. Set false only for a model you run.")
+    answer_mode: Literal["auto", "extractive", "generated"] = Field(
+        default="auto", description="auto: generated when llm_base_url is set, else extractive quotes.")
+    verify_policy: Literal["refuse", "warn"] = Field(
+        default="refuse", description="A generated answer that fails verification: refuse (the extractive answer is "
+                                      "given instead, with the failures as warnings) or warn (returned, flagged).")
+    query_rewrite: bool = Field(
+        default=False, description="Let the LLM rewrite a question into statute vocabulary and sub-queries (fused).")
+
+    # -- safeguards (safeguards/) -------------------------------------------------------------------------------
+    api_keys_file: Path | None = Field(
+        default=None, description="API keys (hashes, roles, rates). Unset: data_dir/api_keys.json; when that file "
+                                  "holds no key the API is open (a single-user machine).")
+    rate_limit_per_minute: int = Field(default=60, ge=1, description="Requests a new key may make per minute.")
+    audit_dir: Path | None = Field(default=None, description="Audit log folder. Unset: data_dir/audit.")
+    audit_enabled: bool = Field(default=True, description="One JSONL record per /search, /ask and `govrag ask`.")
+    audit_max_bytes: int = Field(default=50_000_000, ge=10_000, description="Rotate the audit log past this size.")
+    audit_retention_days: int | None = Field(
+        default=None, ge=1, description="Delete rotated audit files older than this. Unset: keep them all.")
+    pii_mask: Literal["external", "always", "never"] = Field(
+        default="external", description="Mask personal data (マイナンバー, phone, e-mail, address, names) in what is "
+                                        "sent to the LLM: only for an external endpoint, always, or never.")
+    source_confidentiality: dict[str, int] = Field(
+        default_factory=dict, description="機密性 level per source name (1–3; unlisted sources are 1, public). "
+                                          "A chunk's own `confidentiality` attribute overrides it.")
+    external_max_confidentiality: int = Field(
+        default=1, ge=1, le=3, description="Highest 機密性 level that may be sent to an external endpoint.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -79,3 +122,16 @@ class Settings(BaseSettings):
     @property
     def embedding_cache(self) -> Path:
         return self.data_dir / "embeddings.sqlite"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.api_keys_file or self.data_dir / "api_keys.json"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.audit_dir or self.data_dir / "audit"
+
+    @property
+    def generates(self) -> bool:
+        """Whether /ask writes its answer with the LLM (else it quotes)."""
+        return self.answer_mode == "generated" or (self.answer_mode == "auto" and self.llm_base_url is not None)

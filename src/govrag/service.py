@@ -11,11 +11,16 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from llama_index.core.llms import LLM
+
+from govrag.answer import rewrite as rewriting
 from govrag.answer.extractive import extractive_answer
+from govrag.answer.generate import Event, Generator, Trace
+from govrag.answer.llm import make_llm
 from govrag.answer.records import Answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
@@ -29,6 +34,7 @@ from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
+from govrag.safeguards.audit import AuditLog
 
 META_FILE = "meta.json"
 
@@ -41,6 +47,16 @@ def open_index(settings: Settings) -> VectorStore:
 def open_descriptors(settings: Settings) -> VectorStore:
     """The law-outline vectors the router uses (index/descriptors.py)."""
     return open_store(settings.store_url, settings.index_dir / "descriptors", collection="govrag-descriptors")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who asked, for the audit log: an API key's name (or the CLI user), the endpoint ("/ask", "/search",
+    "cli"), and the 機密性 level declared for the question (above the limit it never goes to an external model)."""
+
+    key_id: str
+    endpoint: str
+    confidentiality: int = 1
 
 
 class NotReady(RuntimeError):
@@ -81,10 +97,11 @@ class Service:
     """Opens the data dir after checking it is whole (index/integrity.py); fatal problems raise
     `NotReady` or `DataError` with one line, the rest are served as a loudly reported degraded state."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, check_pages: bool = True) -> None:
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, check_pages: bool = True,
+                 llm: LLM | None = None) -> None:
         """`check_pages` starts SQLite's page check of the document store in the background (seconds warm,
         about 30 s on a cold cache for the whole archive; health says "checking" meanwhile). One-shot CLI
-        commands leave it to `govrag doctor`."""
+        commands leave it to `govrag doctor`. `llm` (any llama-index LLM) replaces the configured endpoint."""
         if not settings.chunk_db.exists():
             raise NotReady(f"no document store at {settings.chunk_db}: run `govrag ingest run ingest/laws-sample.toml` first")
         meta = IndexMeta.load(settings.index_dir / META_FILE)
@@ -96,6 +113,7 @@ class Service:
             raise NotReady(str(exc)) from exc
         self.settings = settings
         self.meta = meta
+        self.llm = llm if llm is not None else make_llm(settings)
         self.docstore = DocStore(settings.chunk_db)
         self._lock = threading.Lock()
         self._runtime: list[Problem] = []
@@ -256,24 +274,99 @@ class Service:
             self.report(exc)
             raise
 
-    def search(self, query: str, options: SearchOptions = SearchOptions()) -> SearchResult:
+    def search(self, query: str, options: SearchOptions = SearchOptions(), *, rewrite: bool | None = None,
+               caller: Caller | None = None) -> SearchResult:
+        """`rewrite` (default: the `query_rewrite` setting) adds the LLM's rewrites of the query, fused;
+        a `caller` makes it an audited request."""
         with self._recording():
-            return self.searcher.search(query, options)
+            if (self.settings.query_rewrite if rewrite is None else rewrite) and self.llm is not None:
+                result = rewriting.fused_search(self.searcher.search, query, options, self.llm)
+            else:
+                result = self.searcher.search(query, options)
+        if caller is not None:
+            self._audit("search", caller, query, options, result, None, None)
+        return result
 
-    def ask(self, question: str, options: SearchOptions = SearchOptions(k=5)) -> Answer:
-        with self._recording():
-            return self.answer(self.searcher.search(question, options))
+    def ask(self, question: str, options: SearchOptions = SearchOptions(k=5), *, caller: Caller | None = None,
+            rewrite: bool | None = None) -> Answer:
+        return _final(self.ask_events(question, options, caller=caller, rewrite=rewrite, streaming=False))
+
+    def ask_events(self, question: str, options: SearchOptions = SearchOptions(k=5), *, caller: Caller | None = None,
+                   rewrite: bool | None = None, streaming: bool = True) -> Iterator[Event]:
+        """("delta", text) while a model writes, then ("answer", Answer) once: the authoritative answer,
+        which replaces the streamed text (it may be the extractive one, if verification refused it)."""
+        result = self.search(question, options, rewrite=rewrite)
+        level = caller.confidentiality if caller else 1
+        if self.generator is not None and streaming:
+            for kind, value in self.generator.events(result, question_level=level):
+                if kind == "answer":
+                    answer, trace = value
+                else:
+                    yield kind, value
+        else:
+            answer, trace = self.answer_traced(result, confidentiality=level)
+        if caller is not None:
+            self._audit("ask", caller, question, options, result, answer, trace)
+        yield "answer", answer
 
     def answer(self, result: SearchResult) -> Answer:
         """The answer to a search already made (the eval scores search and answer from one search)."""
+        return self.answer_traced(result)[0]
+
+    def answer_traced(self, result: SearchResult, *, confidentiality: int = 1) -> tuple[Answer, Trace]:
+        """The answer and what the audit log keeps about it (the prompt, the raw reply, masked spans, routing)."""
+        if self.generator is None:
+            return self.extractive(result), Trace()
+        return self.generator.answer(result, question_level=confidentiality)
+
+    def extractive(self, result: SearchResult) -> Answer:
         return extractive_answer(result, self.coverage, min_coverage=self.settings.answer_min_coverage)
 
     def coverage(self, query: str, text: str) -> float:
-        """Share of the query's distinct BM25 terms that occur in a text."""
-        wanted = set(self.encoder.encode_query(query).indices)
+        """Share of what the query asks that occurs in a text (`extractive_answer` measures quoted bodies):
+        its distinct BM25 terms, less the law names and provisions it cites (the hints found those; a
+        law's title says nothing of what is asked about it) and less the words that only phrase a request
+        (教えて, 詳しく, どのような: `REQUEST_TERMS`). 1.0 when nothing is left: 「民法709条」 asks for the
+        provision and nothing else, so any text covers it."""
+        from govrag.answer.extractive import is_request_term
+        from govrag.sources.laws.hints import without_law_names
+
+        wanted = {t for t in self.encoder.tokens(without_law_names(self.docstore, query)) if not is_request_term(t)}
         if not wanted:
-            return 0.0
-        return len(wanted & set(self.encoder.encode_query(text).indices)) / len(wanted)
+            return 1.0
+        return len(wanted & set(self.encoder.tokens(text))) / len(wanted)
+
+    @cached_property
+    def generator(self) -> Generator | None:
+        """The LLM answerer, when a model is configured and answers are not forced to be extractive."""
+        if self.llm is None or self.settings.answer_mode == "extractive":
+            return None
+        return Generator(self.llm, self.settings, self.extractive, self.encoder.tokens, self.absent_in)
+
+    def absent_in(self, text: str) -> tuple[list[str], list[str]]:
+        """Provisions a text cites that do not exist and names no known document has, read by every
+        source's hint reader (the verifier runs this over a generated answer)."""
+        missing: list[str] = []
+        unknown: list[str] = []
+        for hinter in self.searcher.hinters.values():
+            hints = hinter(text)
+            missing += hints.missing
+            unknown += hints.unknown
+        return missing, unknown
+
+    @cached_property
+    def audit(self) -> AuditLog | None:
+        if not self.settings.audit_enabled:
+            return None
+        return AuditLog(self.settings.audit_path, max_bytes=self.settings.audit_max_bytes,
+                        retention_days=self.settings.audit_retention_days)
+
+    def _audit(self, kind: str, caller: Caller, question: str, options: SearchOptions, result: SearchResult,
+               answer: Answer | None, trace: Trace | None) -> None:
+        """One record per request: what was asked, what was found, what the model was sent and said."""
+        if self.audit is None:
+            return
+        self.audit.write(audit_record(kind, caller, question, options, result, answer, trace))
 
     def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
         with self._recording():
@@ -314,6 +407,32 @@ class Service:
             "articles": _article_layer(*self.article_coverage, used=self.searcher.has_articles),
             "router": None if (router := self.searcher.router) is None else ("articles" if router.using == ARTICLE else "outlines"),
         }
+
+
+def audit_record(kind: str, caller: Caller, question: str, options: SearchOptions, result: SearchResult,
+                 answer: Answer | None, trace: Trace | None) -> dict[str, object]:
+    verification = asdict(answer.verification) if answer is not None and answer.verification is not None else None
+    return {
+        "kind": kind, "key_id": caller.key_id, "endpoint": caller.endpoint, "confidentiality": caller.confidentiality,
+        "question": question, "filters": asdict(options.filters), "mode": answer.mode if answer else None,
+        "source_ids": [h.chunk.id for h in result.hits], "sources": [h.chunk.label for h in result.hits],
+        "prompt": trace.prompt if trace else None, "raw": trace.raw if trace else None,
+        "answer": answer.text if answer else None, "sufficient": answer.sufficient if answer else None,
+        "verification": verification, "model": answer.model if answer else None,
+        "pii": list(trace.pii) if trace else [], "routing": trace.routing if trace else None,
+        "injection": list(trace.injections) if trace else [], "llm_error": trace.error if trace else None,
+        "flags": list(answer.flags) if answer else [],
+        "warnings": list(answer.warnings if answer else result.warnings),
+    }
+
+
+def _final(events: Iterator[Event]) -> Answer:
+    answer = None
+    for kind, value in events:
+        if kind == "answer":
+            answer = value
+    assert answer is not None
+    return answer
 
 
 def store_problem(exc: StoreError, where: Path | str, failed: str) -> Problem:

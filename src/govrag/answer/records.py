@@ -43,10 +43,13 @@ class Verification:
     unknown_markers: tuple[int, ...] = ()
     #: 「…」 spans not found verbatim in the source they cite.
     forged_quotes: tuple[str, ...] = ()
-    #: Law names the answer states that no stored or known law has.
-    unknown_laws: tuple[str, ...] = ()
+    #: Names the answer states that no stored or known document has (a law, a speaker).
+    unknown_names: tuple[str, ...] = ()
     #: Provisions the answer states (law + 条) that the store does not hold.
     missing_provisions: tuple[str, ...] = ()
+
+    #: Sentences marked ［資料外］: declared as not taken from the sources (shown, not counted as unsupported).
+    outside: tuple[str, ...] = ()
 
     @property
     def unsupported(self) -> int:
@@ -58,7 +61,7 @@ class Verification:
         return (
             *(f"[{n}] は提示した資料にありません" for n in self.unknown_markers),
             *(f"引用「{q}」は引用元の資料にありません" for q in self.forged_quotes),
-            *(f"「{name}」という法令は資料にありません" for name in self.unknown_laws),
+            *(f"「{name}」は資料（収録法令・発言者）にありません" for name in self.unknown_names),
             *(f"{p} は資料の法令にありません" for p in self.missing_provisions),
             *(f"根拠のない文: {s.text}" for s in self.sentences if not s.supported),
         )

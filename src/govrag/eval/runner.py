@@ -51,6 +51,12 @@ class Record:
     choice: str | None = None  # the LLM's option letter (multiple choice, when an LLM is configured)
     choice_text: str | None = None  # that option's content: order consistency compares contents
     choice_correct: bool | None = None
+    mode: str = "extractive"  # the answer delivered: "generated", or "extractive" (no model, or its answer refused)
+    generated: bool = False  # the model wrote an answer (delivered or not)
+    raw_sentences: int = 0  # sentences of the model's answer the verifier checked
+    raw_unsupported: int = 0  # … of which unsupported by the sources they cite
+    raw_failed: bool = False  # the model's answer failed verification (any check)
+    verification: list[str] = field(default_factory=list)  # its failures, one line each
 
     @property
     def scored(self) -> bool:
@@ -58,7 +64,18 @@ class Record:
 
     @property
     def hallucinated(self) -> bool:
-        return bool(self.invalid_citations or self.unsupported_quotes)
+        """The delivered answer has a citation the store does not back, a quote not in its source, or (a
+        generated one) a sentence or quote the verifier found unsupported."""
+        delivered_failed = self.mode == "generated" and self.raw_failed
+        return bool(self.invalid_citations or self.unsupported_quotes or delivered_failed)
+
+    @property
+    def delivered_sentences(self) -> int:
+        return self.raw_sentences if self.mode == "generated" else 0
+
+    @property
+    def delivered_unsupported(self) -> int:
+        return self.raw_unsupported if self.mode == "generated" else 0
 
     @property
     def doc_level(self) -> str:
@@ -84,7 +101,7 @@ def _label(key: Key) -> str:
 
 def evaluate_question(
     service: Service, dataset: str, run: str, q: EvalQuestion, result: SearchResult, present: set[Key],
-    llm: Any = None,
+    llm: Any = None, *, generate: bool = True,
 ) -> Record:
     """Score one search (and the answer made from its top hits) against the question's gold.
 
@@ -94,7 +111,8 @@ def evaluate_question(
     gold = [k for g in q.gold if (k := g.key) is not None]
     in_index = gold_keys(q, present)
     docs = dedupe(doc_key(k) for k in ranked)  # type: ignore[arg-type]
-    answer = service.answer(replace(result, hits=result.hits[:QUOTES]))
+    top = replace(result, hits=result.hits[:QUOTES])
+    answer = service.answer(top) if generate else service.extractive(top)
     invalid, unsupported = check_citations(answer, service.docstore)
     cited_keys = [unit_key(h.chunk) for h in result.hits[: len(answer.citations)]]
     choice = choice_text = correct = None
@@ -114,6 +132,9 @@ def evaluate_question(
         invalid_citations=invalid, unsupported_quotes=unsupported,
         citation_hits=sum(1 for k in cited_keys if k in in_index) if answer.sufficient else 0,
         timings_ms=dict(result.timings_ms), choice=choice, choice_text=choice_text, choice_correct=correct,
+        mode=answer.mode, generated=(v := answer.verification) is not None,
+        raw_sentences=len(v.sentences) if v else 0, raw_unsupported=v.unsupported if v else 0,
+        raw_failed=bool(v and not v.passed), verification=list(v.failures) if v else [],
     )
 
 
@@ -165,9 +186,11 @@ def run_suite(
         for run, options in suite.runs.items():
             if dataset.source:
                 options = replace(options, filters=replace(options.filters, source=dataset.source))
+            rewrite = run in suite.rewrites
             for q in questions:
-                result = service.search(q.query, options)
-                records.append(evaluate_question(service, name, run, q, result, present, llm))
+                result = service.search(q.query, options, rewrite=rewrite)
+                records.append(evaluate_question(service, name, run, q, result, present, llm,
+                                                 generate=dataset.generate))
                 if on_question:
                     on_question()
     return records, sizes
@@ -208,6 +231,16 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["answer.correct_refusal"] = _mean([1.0 if r.refused else 0.0 for r in unanswerable])
     out["answer.hallucination_rate"] = _mean([1.0 if r.hallucinated else 0.0 for r in answered])
     out["answer.citation_precision"] = sum(r.citation_hits for r in answered if r.answerable and r.scored) / cited if cited else None
+    generated = [r for r in records if r.generated]
+    out["answer.generated"] = len(generated)
+    # The model's own answers, before verification: a KPI that can fail (the extractive answer cannot).
+    out["answer.raw_hallucination_rate"] = _mean([1.0 if r.raw_failed else 0.0 for r in generated])
+    out["answer.raw_unsupported_sentences"] = _ratio(sum(r.raw_unsupported for r in generated),
+                                                     sum(r.raw_sentences for r in generated))
+    # What users got: generated answers that passed (or, under the "warn" policy, were delivered flagged).
+    delivered = [r for r in records if r.mode == "generated"]
+    out["answer.delivered_unsupported_sentences"] = _ratio(sum(r.delivered_unsupported for r in delivered),
+                                                           sum(r.delivered_sentences for r in delivered))
     chosen = [r for r in records if r.choice_correct is not None]
     out["answer.mc_accuracy"] = _mean([1.0 if r.choice_correct else 0.0 for r in chosen])  # None: no LLM ran
     out["answer.mc_order_consistency"] = _order_consistency(chosen)
@@ -262,6 +295,10 @@ def _key(label: str) -> tuple[str, str]:
 
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _pct(values: Sequence[float], p: int) -> float | None:

@@ -30,6 +30,8 @@ class Dataset:
     path: Path
     #: Sources its questions are asked of (the request's `source` filter); empty: every source.
     source: tuple[str, ...] = ()
+    #: false: answers are always extractive (the shuffled multiple-choice copies need only the model's letter).
+    generate: bool = True
 
     def load(self) -> list[EvalQuestion]:
         if not self.path.is_file():
@@ -62,9 +64,12 @@ class Kpi:
 class Suite:
     datasets: dict[str, Dataset]
     runs: dict[str, SearchOptions]
+    #: Runs whose questions the LLM rewrites first (`rewrite = true`: statute vocabulary + sub-queries, fused).
+    rewrites: frozenset[str] = frozenset()
 
     def select(self, datasets: list[str] | None, runs: list[str] | None) -> Suite:
-        return Suite(_pick(self.datasets, datasets, "dataset"), _pick(self.runs, runs, "run"))
+        picked = _pick(self.runs, runs, "run")
+        return Suite(_pick(self.datasets, datasets, "dataset"), picked, self.rewrites & set(picked))
 
 
 def load_suite(path: Path, shared_data: Path | None) -> Suite:
@@ -84,16 +89,23 @@ def load_suite(path: Path, shared_data: Path | None) -> Suite:
         unknown_sources = [s for s in source if s not in registry.names()]
         if unknown_sources:
             raise SuiteError(f"{path}: dataset {name}: unknown source(s) {unknown_sources}; use {list(registry.names())}")
-        datasets[name] = Dataset(name, kind, (path.parent / where).resolve(), tuple(source))
+        generate = entry.get("generate", True)
+        if not isinstance(generate, bool):
+            raise SuiteError(f"{path}: dataset {name}: generate must be true or false")
+        datasets[name] = Dataset(name, kind, (path.parent / where).resolve(), tuple(source), generate)
     runs: dict[str, SearchOptions] = {}
+    rewrites = set()
     for name, entry in raw.get("runs", {}).items():
+        entry = dict(entry)
+        if entry.pop("rewrite", False):
+            rewrites.add(name)
         unknown = set(entry) - _OPTION_FIELDS
         if unknown:
             raise SuiteError(f"{path}: run {name}: unknown option(s) {sorted(unknown)}; use {sorted(_OPTION_FIELDS)}")
         runs[name] = SearchOptions(k=EVAL_DEPTH, **entry)
     if not datasets or not runs:
         raise SuiteError(f"{path}: a suite needs at least one [datasets.*] and one [runs.*]")
-    return Suite(datasets, runs)
+    return Suite(datasets, runs, frozenset(rewrites))
 
 
 #: Chunks fetched per search: enough for hit@10 over distinct articles after split articles collapse.

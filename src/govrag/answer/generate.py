@@ -1,0 +1,197 @@
+"""The generated answer: route, neutralise, mask, prompt, generate, verify — or fall back to quoting.
+
+Every way this can go wrong ends in the extractive answer with a warning, never an error: the
+endpoint is external and a source is confidential (routing), the model times out or returns
+nothing usable (`LLMError`), or the answer fails verification under the "refuse" policy. What
+was sent and what came back is kept in a `Trace` for the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from llama_index.core.llms import LLM
+
+from govrag.answer import llm as llms
+from govrag.answer.prompt import NOT_IN_SOURCES, PromptSource, build_prompt, is_refusal, source_text
+from govrag.answer.records import Answer, AnswerCitation
+from govrag.answer.verify import MARKER, Evidence, NameCheck, Tokens, sentences, verify
+from govrag.config import Settings
+from govrag.retrieval.search import SearchHit, SearchResult
+from govrag.safeguards import injection, pii, routing
+
+QUOTE_CHARS = 160
+#: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
+_CORRECTION = re.compile(r"存在しません|見当たりません|ではなく|誤り|誤っ|前提|定義されていません|定義はありません|規定されていません")
+#: Weaker: a plain negation counts only when the search itself found the premise absent.
+_NEGATION = re.compile(r"ありません|ない")
+
+Fallback = Callable[[SearchResult], Answer]
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What the audit log keeps about one answer beyond the answer itself."""
+
+    prompt: str | None = None
+    raw: str | None = None
+    #: Masked spans: kind, placeholder and a short hash of the original (never the original).
+    pii: tuple[dict[str, str], ...] = ()
+    routing: dict[str, Any] | None = None
+    injections: tuple[dict[str, Any], ...] = ()
+    error: str | None = None
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+Event = tuple[str, Any]  # ("delta", text) while the model writes, then ("answer", (Answer, Trace)) once
+
+
+class Generator:
+    """A llama-index LLM plus what the answer must be checked against."""
+
+    def __init__(self, llm: LLM, settings: Settings, fallback: Fallback, tokens: Tokens, names: NameCheck) -> None:
+        self.llm = llm
+        self.settings = settings
+        self.fallback = fallback
+        self.tokens = tokens
+        self.names = names
+
+    def answer(self, result: SearchResult, *, question_level: int = 1) -> tuple[Answer, Trace]:
+        return _last(self.events(result, question_level=question_level, streaming=False))
+
+    def events(self, result: SearchResult, *, question_level: int = 1, streaming: bool = True) -> Iterator[Event]:
+        hits = result.hits[: self.settings.llm_sources]
+        model = llms.describe(self.llm)
+        if not hits:  # nothing to ground on: the extractive refusal says so without a model call
+            yield "answer", (self.fallback(result), Trace(model=model))
+            return
+        external = self.settings.llm_external
+        levels = {h.chunk.id: routing.level_of(h.chunk.source, h.chunk.attrs, self.settings.source_confidentiality)
+                  for h in hits}
+        route = routing.route(levels, question_level=question_level, external=external,
+                              max_external=self.settings.external_max_confidentiality)
+        route_record = {**route.record(), "external": external}
+        sent = [h for h in hits if h.chunk.id not in route.blocked]
+        if not route.allowed and (not sent or question_level > self.settings.external_max_confidentiality):
+            answer = self.fallback(result)
+            yield "answer", (_flagged(answer, "routing_blocked", route.reason),
+                             Trace(routing=route_record, model=model))
+            return
+        mask = self.settings.pii_mask == "always" or (self.settings.pii_mask == "external" and external)
+        question, sources, masked, findings, given = self._inputs(result.query, sent, mask)
+        prompt = build_prompt(question, sources, premise_notes(result))
+        sent = sent[: len(prompt.sources)]
+        trace = Trace(prompt=prompt.text, pii=tuple(s.record() for s in masked.spans) if masked else (),
+                      routing=route_record, injections=tuple(findings), model=model)
+        try:
+            if streaming:
+                parts = []
+                shown = pii.StreamUnmasker(masked.spans if masked else ())  # a placeholder may span two pieces
+                for piece in llms.stream(self.llm, prompt):
+                    parts.append(piece)
+                    if visible := shown.feed(piece):
+                        yield "delta", visible
+                if rest := shown.flush():
+                    yield "delta", rest
+                raw = "".join(parts)
+            else:
+                raw = llms.generate(self.llm, prompt)
+        except llms.LLMError as exc:
+            answer = self.fallback(result)
+            answer = replace(answer, warnings=(*answer.warnings, exc.warning), flags=(*answer.flags, "llm_error"))
+            yield "answer", (answer, replace(trace, error=str(exc)))
+            return
+        text = pii.unmask(raw, masked.spans) if masked else raw
+        checked = self._checked(result, text, sent, given[: len(sent)], route, findings, bool(masked and masked.spans))
+        yield "answer", (checked, replace(trace, raw=raw))
+
+    def _inputs(self, question: str, hits: list[SearchHit], mask: bool
+                ) -> tuple[str, list[PromptSource], pii.Masked | None, list[dict[str, Any]], list[str]]:
+        """Neutralise instruction-like text in every source; mask personal data when it leaves the machine.
+        Also returns the neutralised, unmasked texts: what the answer is verified against (never the
+        injected instruction the model was not shown)."""
+        findings: list[dict[str, Any]] = []
+        texts = []
+        for n, hit in enumerate(hits, start=1):
+            cleaned = injection.neutralise(source_text(hit.chunk, self.settings.llm_source_chars))
+            findings += [{"source": n, "chunk_id": hit.chunk.id, "kind": f.kind, "excerpt": f.excerpt}
+                         for f in cleaned.findings]
+            texts.append(cleaned.text)
+        given = list(texts)
+        masked = None
+        if mask:
+            masked = pii.mask(question)
+            question = masked.text
+            for i, text in enumerate(texts):
+                masked = pii.mask(text, known=masked)
+                texts[i] = masked.text
+        sources = [PromptSource(n, h.chunk.label, h.chunk.url, t) for n, (h, t) in enumerate(zip(hits, texts), start=1)]
+        return question, sources, masked, findings, given
+
+    def _checked(self, result: SearchResult, text: str, hits: list[SearchHit], given: list[str],
+                 route: routing.Routing, findings: list[dict[str, Any]], masked: bool) -> Answer:
+        evidence = Evidence(
+            sources={n: t for n, t in enumerate(given, start=1)}, notes=premise_notes(result),
+            question=result.query, absent=frozenset((*result.missing, *result.unknown_laws, *result.not_stored)))
+        check = verify(text, evidence, self.tokens, self.names, policy=self.settings.verify_policy)
+        flags = [*(["injection"] if findings else []), *(["routing_blocked"] if not route.allowed else []),
+                 *(["pii_masked"] if masked else []),
+                 *(["verification_failed"] if not check.passed else []),
+                 *(["unsupported_sentences"] if check.unsupported else [])]
+        extra = [*([route.reason] if not route.allowed else []),
+                 *(["資料中の指示文のような記述を無視して回答しました（リスク事案として記録）。"] if findings else [])]
+        if not check.passed and self.settings.verify_policy == "refuse":
+            answer = self.fallback(result)
+            lines = ["生成回答は検証に通らなかったため、抽出回答（条文等の引用）を示します。", *check.failures]
+            return replace(answer, warnings=(*answer.warnings, *extra, *lines),
+                           verification=check, flags=(*answer.flags, *flags), model=llms.model_name(self.llm))
+        warnings = [*result.warnings, *extra]
+        if not check.passed:
+            warnings += ["この回答は検証に通っていません。各文を出典でご確認ください。", *check.failures]
+        citations = [_cite(n, h) for n, h in enumerate(hits, start=1)]
+        sufficient = not is_refusal(text) and not corrects_premise(text, bool(evidence.absent))
+        return Answer(result.query, text.strip(), sufficient, citations, 1.0 if check.passed else 0.0,
+                      mode="generated", timings_ms=result.timings_ms, warnings=tuple(warnings),
+                      applied_filters=result.applied_filters, verification=check,
+                      model=llms.model_name(self.llm), flags=tuple(flags))
+
+
+def premise_notes(result: SearchResult) -> tuple[str, ...]:
+    """What the search found wrong with the question's premise, as lines the model is given."""
+    return (
+        *(f"{m} は収録された法令にありません（存在しない条項です）。" for m in result.missing),
+        *(f"「{u}」という名前の法令は収録法令にありません（廃止・改称・通称の可能性があります）。" for u in result.unknown_laws),
+        *(f"{n} は収録法令の一覧にありますが、本文はこのデータにありません。" for n in result.not_stored),
+    )
+
+
+def corrects_premise(text: str, absent: bool = False) -> bool:
+    """The answer opens by saying the question's premise is wrong (`absent`: the search found a cited
+    provision or law missing, so a plain negation in the first sentence is that correction)."""
+    first = sentences(text)[:1]
+    if not first or NOT_IN_SOURCES in first[0]:
+        return False
+    claim = MARKER.sub("", first[0])
+    return bool(_CORRECTION.search(claim) or (absent and _NEGATION.search(claim)))
+
+
+def _cite(n: int, hit: SearchHit) -> AnswerCitation:
+    body = hit.chunk.body
+    quote = body if len(body) <= QUOTE_CHARS else body[:QUOTE_CHARS] + "…"
+    return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, quote)
+
+
+def _flagged(answer: Answer, flag: str, warning: str) -> Answer:
+    return replace(answer, warnings=(*answer.warnings, warning), flags=(*answer.flags, flag))
+
+
+def _last(events: Iterator[Event]) -> tuple[Answer, Trace]:
+    final = None
+    for kind, value in events:
+        if kind == "answer":
+            final = value
+    assert final is not None
+    return final

@@ -1,0 +1,139 @@
+"""Verification of a generated answer against the sources it was given.
+
+Four checks, each cheap and each one a user would otherwise make by hand:
+
+* every [n] names a source that was given;
+* every 「…」 span appears verbatim in a source the sentence cites (or in the question: quoting the
+  user's own words is not a forged quote);
+* every provision and name the answer states exists (the sources' own hint readers, run over the
+  answer: 「民法第1500条」 is a missing provision, 「スパイ防止法」 an unknown law) — except those
+  the search already found absent, which the answer is expected to correct;
+* each sentence is supported: its content words (Sudachi, the BM25 tokenizer's normalised forms, so
+  三十年 and 30年 agree) are mostly found in the sources it cites, and every number it states is.
+  A sentence without a marker is supported only by the search's premise notes; one marked
+  ［資料外］ is declared outside the sources and listed, not counted.
+
+The thresholds were set on a hand-labelled sample of a real model's sentences (docs/answers.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from govrag.answer.prompt import NOT_IN_SOURCES, OUTSIDE
+from govrag.answer.records import SentenceCheck, Verification
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+QUOTE = re.compile(r"「([^「」]{2,})」")
+MIN_SUPPORT = 0.6
+MIN_TERMS = 2  # a sentence with fewer content words makes no claim to check (「以上です。」)
+_ENDS = "。！？!?\n"
+_DIGITS = re.compile(r"^\d+$")
+_SPACE = re.compile(r"\s+")
+
+Tokens = Callable[[str], Sequence[str]]
+#: (provisions the text cites that do not exist, names in it that no known document has)
+NameCheck = Callable[[str], tuple[Sequence[str], Sequence[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the answer may rest on: the numbered sources' stored text, the search's notes, the question."""
+
+    sources: Mapping[int, str]
+    notes: Sequence[str] = ()
+    question: str = ""
+    #: Provisions and names the search already reported absent: the answer may (must) mention them.
+    absent: frozenset[str] = frozenset()
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, never split inside 「」, with [n] markers written after the 。 joined to the sentence before."""
+    out: list[str] = []
+    buf: list[str] = []
+    depth = 0
+    for ch in text:
+        buf.append(ch)
+        if ch == "「":
+            depth += 1
+        elif ch == "」":
+            depth = max(0, depth - 1)
+        elif ch in _ENDS and depth == 0:
+            out.append("".join(buf))
+            buf = []
+    if "".join(buf).strip():
+        out.append("".join(buf))
+    merged: list[str] = []
+    for piece in out:
+        lead = re.match(r"\s*((?:\[\d{1,3}\])+)", piece)
+        if lead and merged:
+            merged[-1] = merged[-1].rstrip() + lead.group(1)
+            piece = piece[lead.end():]
+        if piece.strip():
+            merged.append(piece.strip())
+    return merged
+
+
+def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, policy: str = "refuse",
+           min_support: float = MIN_SUPPORT) -> Verification:
+    given = set(evidence.sources)
+    source_terms = {n: set(tokens(t)) for n, t in evidence.sources.items()}
+    note_terms = set(tokens("\n".join(evidence.notes)))
+    checks: list[SentenceCheck] = []
+    outside: list[str] = []
+    unknown_markers: list[int] = []
+    forged: list[str] = []
+    for sentence in sentences(text):
+        cites = tuple(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
+        unknown_markers += [n for n in cites if n not in given and n not in unknown_markers]
+        cited = [n for n in cites if n in given]
+        forged += [q for q in _forged(sentence, cited, evidence) if q not in forged]
+        if OUTSIDE in sentence or "[資料外]" in sentence:
+            outside.append(sentence)
+            continue
+        claim = MARKER.sub("", sentence)
+        if NOT_IN_SOURCES in claim:
+            continue
+        terms = set(tokens(claim))
+        if len(terms) < MIN_TERMS:
+            continue
+        pool = set().union(*(source_terms[n] for n in cited)) if cited else note_terms
+        problems = []
+        support = len(terms & pool) / len(terms)
+        numbers = sorted(t for t in terms if _DIGITS.match(t) and t not in pool)
+        if numbers:
+            problems.append(f"数値 {'、'.join(numbers)} は出典にありません")
+        if support < min_support:
+            problems.append(f"出典の語句との一致 {support:.0%}" if cited else "出典番号 [n] がなく、確認事項にもありません")
+        checks.append(SentenceCheck(sentence, cites, round(support, 3), not problems, tuple(problems)))
+    missing, unknown = names(text)
+    missing = tuple(m for m in dict.fromkeys(missing) if not _told(m, evidence.absent))
+    unknown = tuple(u for u in dict.fromkeys(unknown) if not _told(u, evidence.absent))
+    passed = not (unknown_markers or forged or missing or unknown) and all(c.supported for c in checks)
+    return Verification(passed, policy, tuple(checks), tuple(unknown_markers), tuple(forged), unknown, missing,
+                        tuple(outside))
+
+
+def _forged(sentence: str, cited: Sequence[int], evidence: Evidence) -> list[str]:
+    """Quoted spans found neither in the cited sources (every source, when none is cited) nor in the question."""
+    where = [evidence.sources[n] for n in cited] or list(evidence.sources.values())
+    haystacks = [_squash(t) for t in (*where, evidence.question, *evidence.notes)]
+    out = []
+    for quote in QUOTE.findall(sentence):
+        q = _squash(quote).removesuffix("…").removesuffix("（略）")
+        if not q or NOT_IN_SOURCES in q:
+            continue
+        if not any(q in h for h in haystacks):
+            out.append(quote)
+    return out
+
+
+def _told(item: str, absent: frozenset[str]) -> bool:
+    squashed = _squash(item)
+    return any(squashed in _squash(a) or _squash(a) in squashed for a in absent)
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub("", text)

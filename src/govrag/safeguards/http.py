@@ -1,0 +1,70 @@
+"""The safeguards over HTTP: the key guard in front of the app and GET /risk for administrators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from govrag.safeguards.audit import AuditLog
+from govrag.safeguards.keys import KeyGuard, KeyStore, RateLimiter
+from govrag.safeguards.risk import period, render_markdown, risk_cases, summary
+
+if TYPE_CHECKING:
+    from govrag.config import Settings
+
+
+class RiskCaseOut(BaseModel):
+    time: str
+    record_id: str
+    key_id: str
+    flags: list[str]
+    question: str
+    detail: list[str]
+
+
+class RiskSummaryOut(BaseModel):
+    cases: int
+    by_flag: dict[str, int]
+    by_day: dict[str, int]
+
+
+class RiskReportOut(BaseModel):
+    since: datetime | None
+    until: datetime | None
+    summary: RiskSummaryOut
+    cases: list[RiskCaseOut]
+
+
+def router(audit: AuditLog) -> APIRouter:
+    """GET /risk: the risk cases of a period (admin keys only, through `KeyGuard.admin_paths`)."""
+    api = APIRouter()
+
+    @api.get("/risk", response_model=RiskReportOut, tags=["safeguards"], responses={
+        200: {"content": {"text/markdown": {}}, "description": "The cases (JSON) or the report (format=md)"},
+        403: {"description": "Not an admin key"}})
+    def risk(
+        since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (Japan time).")] = None,
+        until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD, included.")] = None,
+        format: Annotated[Literal["json", "md"], Query(description="json, or md for the filed report.")] = "json",
+    ) -> Any:
+        if since and until and since > until:
+            raise HTTPException(422, "since is after until")
+        start, end = period(since, until)
+        cases = risk_cases(audit.records(start, end))
+        if format == "md":
+            return Response(render_markdown(cases, start, end), media_type="text/markdown; charset=utf-8")
+        return {"since": start, "until": end, "summary": summary(cases), "cases": [c.record() for c in cases]}
+
+    return api
+
+
+def install(app: FastAPI, settings: Settings, audit: AuditLog | None = None) -> None:
+    """Put the key guard in front of `app` and add /risk. Call it after every other middleware is
+    added, so the guard is the outermost: a refused request costs no body read and no worker."""
+    app.add_middleware(KeyGuard, store=KeyStore(settings.keys_path), limiter=RateLimiter(),
+                       anonymous_rate=settings.rate_limit_per_minute)
+    app.include_router(router(audit or AuditLog.from_settings(settings)))
