@@ -111,3 +111,31 @@ def test_suite_and_kpi_files(tmp_path: Path) -> None:
         load_suite(bad, None)
     with pytest.raises(SuiteError, match="unknown run"):
         suite.select(None, ["nope"])
+
+
+def test_generated_answers_are_scored_before_and_after_verification() -> None:
+    """The model's own sentences count in raw_*; only delivered generated answers count in delivered_*,
+    and a delivered answer that failed verification (policy "warn") is a hallucination."""
+    from dataclasses import replace
+
+    passed = replace(rec("1"), mode="generated", generated=True, raw_sentences=4, raw_unsupported=0)
+    refused = replace(rec("2"), mode="extractive", generated=True, raw_sentences=3, raw_unsupported=2, raw_failed=True)
+    warned = replace(rec("3"), mode="generated", generated=True, raw_sentences=2, raw_unsupported=1, raw_failed=True)
+    quoted = rec("4")  # no model (an endpoint error): not generated
+    m = metrics([passed, refused, warned, quoted])
+    assert m["answer.generated"] == 3
+    assert m["answer.raw_hallucination_rate"] == 2 / 3
+    assert m["answer.raw_unsupported_sentences"] == 3 / 9
+    assert m["answer.delivered_unsupported_sentences"] == 1 / 6
+    assert m["answer.hallucination_rate"] == 1 / 4 and warned.hallucinated and not refused.hallucinated
+    assert metrics([quoted])["answer.raw_unsupported_sentences"] is None
+
+
+def test_a_run_marked_rewrite_is_read_from_the_suite(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text('[datasets.p]\nkind = "jsonl"\npath = "p.jsonl"\ngenerate = false\n'
+                     '[runs.plain]\nmode = "bm25"\n[runs.rw]\nmode = "bm25"\nrewrite = true\n', encoding="utf-8")
+    loaded = load_suite(suite, None)
+    assert loaded.rewrites == frozenset({"rw"}) and loaded.runs["rw"].mode == "bm25"
+    assert loaded.datasets["p"].generate is False
+    assert loaded.select(None, ["plain"]).rewrites == frozenset()
