@@ -34,6 +34,8 @@ from govrag.service import Caller, Service
 T = TypeVar("T")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
+    401: {"model": ErrorOut, "description": "API keys are configured and none (or an unknown one) was sent"},
+    429: {"model": ErrorOut, "description": "Over the key's rate (or the open API's per-address rate); see Retry-After"},
     413: {"model": ErrorOut, "description": "Request body too large"},
     503: {"model": ErrorOut, "description": "Stored data is damaged; the message names the file and the repair"},
 }

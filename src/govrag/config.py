@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         default=None, description="API keys (hashes, roles, rates). Unset: data_dir/api_keys.json; when that file "
                                   "holds no key the API is open (a single-user machine).")
     rate_limit_per_minute: int = Field(default=60, ge=1, description="Requests a new key may make per minute.")
+    open_rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="While no key exists (an open API): requests per minute per client address "
+                                       "(0: no limit).")
     audit_dir: Path | None = Field(default=None, description="Audit log folder. Unset: data_dir/audit.")
     audit_enabled: bool = Field(default=True, description="One JSONL record per /search, /ask and `govrag ask`.")
     audit_max_bytes: int = Field(default=50_000_000, ge=10_000, description="Rotate the audit log past this size.")

@@ -47,6 +47,8 @@ def test_install_guards_the_app_and_serves_risk_to_admins_only(tmp_path: Path, c
 
     md = client.get("/risk", params={"format": "md"}, headers={"X-API-Key": admin})
     assert md.headers["content-type"].startswith("text/markdown") and "生成AIリスク事案報告" in md.text
-    assert client.get("/risk", params={"since": "2025-07-02", "until": "2025-07-01"},
-                      headers={"X-API-Key": admin}).status_code == 422
+    inverted = client.get("/risk", params={"since": "2025-07-02", "until": "2025-07-01"}, headers={"X-API-Key": admin})
+    assert inverted.status_code == 200  # read the other way round, as the search's date filters are
+    assert inverted.json()["since"].startswith("2025-07-01") and inverted.json()["until"].startswith("2025-07-03")
+    assert client.get("/risk", params={"until": "0"}, headers={"X-API-Key": admin}).status_code == 422
     assert client.get("/risk", params={"format": "pdf"}, headers={"X-API-Key": admin}).status_code == 422

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from govrag.api_models import IsoDate
 from govrag.safeguards.audit import AuditLog
 from govrag.safeguards.keys import KeyGuard, KeyStore, RateLimiter
 from govrag.safeguards.risk import period, render_markdown, risk_cases, summary
@@ -45,15 +46,18 @@ def router(audit: AuditLog) -> APIRouter:
 
     @api.get("/risk", response_model=RiskReportOut, tags=["safeguards"], responses={
         200: {"content": {"text/markdown": {}}, "description": "The cases (JSON) or the report (format=md)"},
-        403: {"description": "Not an admin key"}})
+        401: {"description": "API keys are configured and none (or an unknown one) was sent"},
+        403: {"description": "Not an admin key"},
+        429: {"description": "Over the key's rate; see Retry-After"}})
     def risk(
-        since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (Japan time).")] = None,
-        until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD, included.")] = None,
+        since: Annotated[IsoDate | None, Query(description="First day, YYYY-MM-DD (Japan time).")] = None,
+        until: Annotated[IsoDate | None, Query(description="Last day, YYYY-MM-DD, included.")] = None,
         format: Annotated[Literal["json", "md"], Query(description="json, or md for the filed report.")] = "json",
     ) -> Any:
-        if since and until and since > until:
-            raise HTTPException(422, "since is after until")
-        start, end = period(since, until)
+        first, last = since, until
+        if first and last and first > last:  # read the other way round, as the search's date filters are
+            first, last = last, first
+        start, end = period(first, last)
         cases = risk_cases(audit.records(start, end))
         if format == "md":
             return Response(render_markdown(cases, start, end), media_type="text/markdown; charset=utf-8")
@@ -66,5 +70,5 @@ def install(app: FastAPI, settings: Settings, audit: AuditLog | None = None) -> 
     """Put the key guard in front of `app` and add /risk. Call it after every other middleware is
     added, so the guard is the outermost: a refused request costs no body read and no worker."""
     app.add_middleware(KeyGuard, store=KeyStore(settings.keys_path), limiter=RateLimiter(),
-                       anonymous_rate=settings.rate_limit_per_minute)
+                       anonymous_rate=settings.open_rate_limit_per_minute)
     app.include_router(router(audit or AuditLog.from_settings(settings)))

@@ -264,7 +264,7 @@ class KeyGuard:
                 await _reply(send, 403, f"{path} needs an admin key")
                 return
             key_id, bucket, rate = info.name, f"key:{info.name}", info.rate_per_minute
-        wait = self.limiter.take(bucket, rate)
+        wait = self.limiter.take(bucket, rate) if rate > 0 else 0.0  # 0: unlimited (an open API, by choice)
         if wait > 0:
             seconds = retry_after(wait)
             await _reply(send, 429, f"rate limit of {rate} requests per minute reached; retry in {seconds} s",
