@@ -1,10 +1,9 @@
 """The verifier against human judgement: collect a real model's sentences, label them, score the verifier.
 
-    # 1. collect: ask the configured model (GOVRAG_LLM_BASE_URL) the first N questions of each set,
-    #    verification policy "warn" so every raw answer is kept; one line per sentence, with the texts
-    #    of the sources it was given
-    python benchmarks/verifier_sample.py collect --data-dir /tmp/full --out eval/labels/verifier-sample.jsonl \\
-        --set eval/questions/paraphrased.jsonl:8 --set eval/questions/unanswerable.jsonl:8 --lawqa 8
+    # 1. collect: every sentence the model wrote in an eval run with an LLM (`govrag eval --llm …`
+    #    keeps the model's answers, the verifier's sentence checks and the sources as the model saw them)
+    python benchmarks/verifier_sample.py collect --report eval/reports/local-llm/report.json \\
+        --out eval/labels/verifier-sample.jsonl
 
     # 2. label: set "label" on each line by hand to "supported" or "unsupported" (read the sentence
     #    against the sources it cites; a sentence with no [n] is supported only by the premise notes)
@@ -23,66 +22,24 @@ import sys
 from pathlib import Path
 
 from govrag.answer.verify import Evidence, verify
-from govrag.config import Settings
-from govrag.eval.datasets import load_jsonl, load_lawqa
-from govrag.retrieval.search import SearchOptions
-from govrag.service import Service
 
 
 def collect(args: argparse.Namespace) -> None:
-    settings = Settings(data_dir=args.data_dir, verify_policy="warn", audit_enabled=False)
-    if settings.llm_base_url is None:
-        sys.exit("set GOVRAG_LLM_BASE_URL to the model's endpoint")
-    questions = []
-    for spec in args.set:
-        path, _, n = spec.rpartition(":")
-        questions += [(Path(path).stem, q) for q in load_jsonl(Path(path))[: int(n)]]
-    if args.lawqa:
-        questions += [("lawqa_dev", q) for q in load_lawqa(settings.shared_data / "lawqa_jp" / "selection.dev.json")[: args.lawqa]]
-    service = Service(settings, check_pages=False)
-    assert service.generator is not None
-    out = args.out.open("w", encoding="utf-8")
-    try:
-        for dataset, q in questions:
-            source = ("law",) if dataset in ("paraphrased", "lawqa_dev") else ()
-            options = SearchOptions(k=5)
-            if source:
-                from dataclasses import replace
-                options = replace(options, filters=replace(options.filters, source=source))
-            result = service.search(q.question, options)
-            answer, trace = service.generator.answer(result)
-            v = answer.verification
-            if v is None or trace.prompt is None:
-                print(f"{q.qid}: no generated answer ({', '.join(answer.flags)})", file=sys.stderr)
-                continue
-            sources = _given(trace.prompt)
-            for s in v.sentences:
-                out.write(json.dumps({
-                    "dataset": dataset, "qid": q.qid, "question": q.question, "sentence": s.text, "cites": s.cites,
-                    "verifier": "supported" if s.supported else "unsupported", "support": s.support,
-                    "problems": s.problems, "sources": {str(n): sources.get(n, "") for n in s.cites},
-                    "notes": _notes(trace.prompt), "label": None,
-                }, ensure_ascii=False) + "\n")
-            out.flush()
-            print(f"{q.qid}: {len(v.sentences)} sentences, {v.unsupported} unsupported", file=sys.stderr)
-    finally:
-        out.close()
-        service.close()
-
-
-def _given(prompt: str) -> dict[int, str]:
-    """The fenced source texts as the model saw them (after neutralising; masking is not applied locally)."""
-    import re
-
-    return {int(m.group(1)): m.group(2) for m in re.finditer(
-        r"<<<資料 \[(\d+)\] ここから>>>\n出典: [^\n]*\nURL: [^\n]*\n(.*?)\n<<<資料 \[\1\] ここまで>>>", prompt, re.S)}
-
-
-def _notes(prompt: str) -> list[str]:
-    if "## 確認事項" not in prompt:
-        return []
-    block = prompt.split("## 確認事項", 1)[1].split("## 質問", 1)[0]
-    return [line[2:] for line in block.splitlines() if line.startswith("- ")]
+    """One line per sentence of every generated answer in the eval reports, with the sources it cites."""
+    rows = 0
+    with args.out.open("w", encoding="utf-8") as out:
+        for report in args.report:
+            for r in json.loads(report.read_text(encoding="utf-8"))["records"]:
+                for s in r.get("sentences") or ():
+                    out.write(json.dumps({
+                        "dataset": r["dataset"], "qid": r["qid"], "question": r["question"], "sentence": s["text"],
+                        "cites": s["cites"], "verifier": "supported" if s["supported"] else "unsupported",
+                        "support": s["support"], "problems": s["problems"],
+                        "sources": {str(n): r["given"][n - 1] for n in s["cites"] if 0 < n <= len(r["given"])},
+                        "notes": r.get("notes") or [], "label": None,
+                    }, ensure_ascii=False) + "\n")
+                    rows += 1
+    print(f"{rows} sentences → {args.out}", file=sys.stderr)
 
 
 def score(args: argparse.Namespace) -> None:
@@ -128,10 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("collect")
-    c.add_argument("--data-dir", type=Path, required=True)
+    c.add_argument("--report", type=Path, action="append", required=True, help="an eval report.json (repeatable)")
     c.add_argument("--out", type=Path, required=True)
-    c.add_argument("--set", action="append", default=[], help="PATH:N — the first N questions of a JSONL set")
-    c.add_argument("--lawqa", type=int, default=0, help="the first N lawqa_jp dev questions")
     s = sub.add_parser("score")
     s.add_argument("labels", type=Path)
     args = parser.parse_args()

@@ -432,6 +432,8 @@ def eval_cmd(
     datasets: Annotated[Optional[str], typer.Option(help="Comma-separated dataset names (default: all).")] = None,
     runs: Annotated[Optional[str], typer.Option(help="Comma-separated run names (default: all).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N questions of each dataset.")] = None,
+    sample: Annotated[Optional[int], typer.Option(
+        help="Only N questions of each dataset, spread evenly over it (every kind of question).")] = None,
     title: Annotated[str, typer.Option(help="Report title.")] = "govrag eval",
     llm: Annotated[Optional[str], typer.Option(
         help="An LLM for generated answers and multiple-choice accuracy: 'endpoint' (the configured "
@@ -445,7 +447,7 @@ def eval_cmd(
     import platform
 
     from govrag.eval.report import EvalReport
-    from govrag.eval.runner import run_suite
+    from govrag.eval.runner import run_suite, spread
     from govrag.answer.llm import make_llm, model_name
     from govrag.eval.choice import load_llm
     from govrag.eval.suite import SuiteError, load_kpis, load_suite
@@ -464,11 +466,11 @@ def eval_cmd(
     except (NotReady, StoreError, DataError) as exc:
         fail(str(exc))
     try:
-        total = sum(len(d.load()[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
+        total = sum(len(spread(d.load(), sample)[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
         with progress() as bar:
             task = bar.add_task("eval", total=total)
             records, sizes = run_suite(service, chosen, limit=limit, on_question=lambda: bar.advance(task),
-                                       llm=model)
+                                       llm=model, sample=sample)
         health = service.health()
     except (SuiteError, ValueError) as exc:
         fail(str(exc))
@@ -484,7 +486,8 @@ def eval_cmd(
                     else "extractive" + (f"; multiple choice by {llm}" if llm else " (no LLM configured: mc_accuracy not measured)"),
         "rewriting": ", ".join(sorted(chosen.rewrites)) or "none",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "limit": limit or "all questions",
+        "limit": (f"{sample} questions spread over each set" if sample else "")
+                 + (f"{', ' if sample else ''}the first {limit}" if limit else "") or "all questions",
     }, sizes, records)
     report.judge(targets)
     for path in report.write(out):

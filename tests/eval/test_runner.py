@@ -139,3 +139,11 @@ def test_a_run_marked_rewrite_is_read_from_the_suite(tmp_path: Path) -> None:
     assert loaded.rewrites == frozenset({"rw"}) and loaded.runs["rw"].mode == "bm25"
     assert loaded.datasets["p"].generate is False
     assert loaded.select(None, ["plain"]).rewrites == frozenset()
+
+
+def test_spread_takes_every_kind_of_question() -> None:
+    from govrag.eval.runner import spread
+
+    items = list(range(52))
+    assert spread(items, 4) == [0, 13, 26, 39]  # type: ignore[arg-type]
+    assert spread(items, None) == items and spread(items, 60) == items  # type: ignore[arg-type]

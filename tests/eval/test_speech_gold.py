@@ -72,10 +72,10 @@ class FakeService:
     def __init__(self, store: FakeDocStore) -> None:
         self.docstore = store
 
-    def answer(self, res: SearchResult) -> Answer:
+    def answer_traced(self, res: SearchResult) -> tuple[Answer, None]:
         top = res.hits[0].chunk
         cite = AnswerCitation(1, top.label, top.url, top.id, top.source, "…")
-        return Answer("q", f"[1] {top.label}：「…」", True, [cite], 1.0)
+        return Answer("q", f"[1] {top.label}：「…」", True, [cite], 1.0), None
 
 
 def question_file(tmp_path: Path, *rows: dict[str, Any]) -> Path:

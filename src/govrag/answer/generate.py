@@ -44,6 +44,8 @@ class Trace:
     injections: tuple[dict[str, Any], ...] = ()
     error: str | None = None
     model: dict[str, Any] = field(default_factory=dict)
+    #: The sources' texts as the model saw them (neutralised, before masking): what it was verified against.
+    given: tuple[str, ...] = ()
 
 
 Event = tuple[str, Any]  # ("delta", text) while the model writes, then ("answer", (Answer, Trace)) once
@@ -84,7 +86,8 @@ class Generator:
         question, sources, masked, findings, given = self._inputs(result.query, sent, mask)
         prompt = build_prompt(question, sources, premise_notes(result))
         sent = sent[: len(prompt.sources)]
-        trace = Trace(prompt=prompt.text, pii=tuple(s.record() for s in masked.spans) if masked else (),
+        given = given[: len(sent)]
+        trace = Trace(prompt=prompt.text, given=tuple(given), pii=tuple(s.record() for s in masked.spans) if masked else (),
                       routing=route_record, injections=tuple(findings), model=model)
         try:
             if streaming:
@@ -105,7 +108,7 @@ class Generator:
             yield "answer", (answer, replace(trace, error=str(exc)))
             return
         text = pii.unmask(raw, masked.spans) if masked else raw
-        checked = self._checked(result, text, sent, given[: len(sent)], route, findings, bool(masked and masked.spans))
+        checked = self._checked(result, text, sent, given, route, findings, bool(masked and masked.spans))
         yield "answer", (checked, replace(trace, raw=raw))
 
     def _inputs(self, question: str, hits: list[SearchHit], mask: bool

@@ -38,12 +38,14 @@ def parse_choices(text: str) -> dict[str, str]:
     return out
 
 
-def choice_prompt(question: str, choices: str, evidence: Sequence[Chunk]) -> str:
+def choice_prompt(question: str, choices: str, evidence: Sequence[Chunk], max_chars: int = MAX_EVIDENCE_CHARS) -> str:
+    """`max_chars` bounds the provisions' text (a small local model reads a few hundred characters a second)."""
     provisions, used = [], 0
     for i, c in enumerate(evidence, start=1):
-        block = f"[{i}] {c.label}\n{c.body}"
-        if used + len(block) > MAX_EVIDENCE_CHARS:
+        room = max_chars - used
+        if room <= 0:
             break
+        block = f"[{i}] {c.label}\n{c.body}"[:room]
         provisions.append(block)
         used += len(block)
     return (
@@ -62,9 +64,10 @@ def read_choice(reply: str) -> str | None:
     return letters.pop() if len(letters) == 1 else None
 
 
-def answer_choice(llm: Any, question: str, choices: str, evidence: Sequence[Chunk]) -> tuple[str | None, str]:
+def answer_choice(llm: Any, question: str, choices: str, evidence: Sequence[Chunk],
+                  max_chars: int = MAX_EVIDENCE_CHARS) -> tuple[str | None, str]:
     """Ask a llama-index LLM (anything with `complete(prompt).text`); returns (letter or None, raw reply)."""
-    reply = str(llm.complete(choice_prompt(question, choices, evidence)).text)
+    reply = str(llm.complete(choice_prompt(question, choices, evidence, max_chars)).text)
     return read_choice(reply), reply
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from govrag.answer.generate import premise_notes
 from govrag.answer.records import Answer
 from govrag.eval.choice import answer_choice, parse_choices
 from govrag.eval.datasets import EvalQuestion
@@ -57,6 +58,10 @@ class Record:
     raw_unsupported: int = 0  # … of which unsupported by the sources they cite
     raw_failed: bool = False  # the model's answer failed verification (any check)
     verification: list[str] = field(default_factory=list)  # its failures, one line each
+    raw_answer: str | None = None  # the model's own text (kept for labelling the verifier's verdicts)
+    sentences: list[dict[str, Any]] = field(default_factory=list)  # the verifier's sentence checks
+    given: list[str] = field(default_factory=list)  # the sources as the model saw them, in [n] order
+    notes: list[str] = field(default_factory=list)  # the premise notes the model was given (確認事項)
 
     @property
     def scored(self) -> bool:
@@ -112,12 +117,13 @@ def evaluate_question(
     in_index = gold_keys(q, present)
     docs = dedupe(doc_key(k) for k in ranked)  # type: ignore[arg-type]
     top = replace(result, hits=result.hits[:QUOTES])
-    answer = service.answer(top) if generate else service.extractive(top)
+    answer, trace = service.answer_traced(top) if generate else (service.extractive(top), None)
     invalid, unsupported = check_citations(answer, service.docstore)
     cited_keys = [unit_key(h.chunk) for h in result.hits[: len(answer.citations)]]
     choice = choice_text = correct = None
     if llm is not None and q.choices:
-        choice, _ = answer_choice(llm, q.question, q.choices, [h.chunk for h in result.hits[:QUOTES]])
+        budget = service.settings.llm_sources * service.settings.llm_source_chars
+        choice, _ = answer_choice(llm, q.question, q.choices, [h.chunk for h in result.hits[:QUOTES]], budget)
         choice_text = parse_choices(q.choices).get(choice) if choice else None
         correct = choice is not None and choice == q.answer.strip().lower()
     return Record(
@@ -135,6 +141,9 @@ def evaluate_question(
         mode=answer.mode, generated=(v := answer.verification) is not None,
         raw_sentences=len(v.sentences) if v else 0, raw_unsupported=v.unsupported if v else 0,
         raw_failed=bool(v and not v.passed), verification=list(v.failures) if v else [],
+        raw_answer=trace.raw if trace is not None else None, sentences=[asdict(c) for c in v.sentences] if v else [],
+        given=list(trace.given) if trace is not None and v else [],
+        notes=list(premise_notes(result)) if v else [],
     )
 
 
@@ -175,12 +184,14 @@ def run_suite(
     limit: int | None = None,
     on_question: Callable[[], None] | None = None,
     llm: Any = None,
+    sample: int | None = None,
 ) -> tuple[list[Record], dict[str, int]]:
-    """Every run on every dataset; returns the records and each dataset's question count."""
+    """Every run on every dataset; returns the records and each dataset's question count. `sample` takes
+    that many questions spread evenly over each set (every kind of question, where `limit` takes the first)."""
     records: list[Record] = []
     sizes: dict[str, int] = {}
     for name, dataset in suite.datasets.items():
-        questions = dataset.load()[:limit]
+        questions = spread(dataset.load(), sample)[:limit]
         sizes[name] = len(questions)
         present = present_keys(service.docstore, questions)
         for run, options in suite.runs.items():
@@ -194,6 +205,13 @@ def run_suite(
                 if on_question:
                     on_question()
     return records, sizes
+
+
+def spread(items: Sequence[EvalQuestion], n: int | None) -> list[EvalQuestion]:
+    """`n` items evenly spaced over the sequence (all of them when n is None or not smaller)."""
+    if n is None or n >= len(items):
+        return list(items)
+    return [items[i * len(items) // n] for i in range(n)]
 
 
 # ---- metrics from records -------------------------------------------------------------------------
