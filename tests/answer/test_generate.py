@@ -197,3 +197,15 @@ def test_no_endpoint_means_the_extractive_default(service: Service) -> None:
     assert service.generator is None
     answer = service.ask("民法709条", OPTIONS)
     assert answer.mode == "extractive" and answer.verification is None and TORT in answer.text
+
+
+def test_an_endpoint_that_is_down_gives_the_extractive_answer(service: Service) -> None:
+    from tests.api.server import free_port
+
+    config = service.settings.model_copy(update={"llm_base_url": f"http://127.0.0.1:{free_port()}/v1",
+                                                 "llm_timeout_s": 1.0})
+    gen = Generator(make_llm(config), config, service.extractive, service.encoder.tokens, service.absent_in)  # type: ignore[arg-type]
+    answer, trace = gen.answer(service.search("民法709条", OPTIONS))
+    assert answer.mode == "extractive" and "llm_error" in answer.flags and TORT in answer.text
+    assert trace.error is not None and trace.error.startswith("connection")
+    assert any("接続できませんでした" in w for w in answer.warnings)

@@ -154,3 +154,27 @@ def test_local_model_answers_in_japanese() -> None:
     text = (reply.message.content or "").strip()
     assert text, "empty reply from the local model"
     assert _JAPANESE.search(text), f"reply is not Japanese: {text!r}"
+
+
+def test_a_generated_answer_through_govrag_is_verified_or_replaced(sample_index: Path, tmp_path: Path) -> None:
+    """The whole answer path on the real model: search the sample laws, prompt, generate, verify. A 1.5B
+    model may answer well or not; either way the user gets a verified answer or the quotes, never its
+    unverified words, and the verification report says which."""
+    from govrag.config import Settings
+    from govrag.retrieval.search import SearchOptions
+    from govrag.service import Service
+
+    with local_model_server(n_ctx=4096) as base_url:
+        settings = Settings(data_dir=sample_index, audit_dir=tmp_path, llm_base_url=base_url, llm_external=False,
+                            llm_sources=3, llm_source_chars=300, llm_max_tokens=120, llm_timeout_s=300)
+        service = Service(settings, check_pages=False)
+        try:
+            answer = service.ask("借地権の存続期間は何年か", SearchOptions(k=5))
+        finally:
+            service.close()
+    assert answer.verification is not None, answer.warnings  # the model answered and was checked
+    assert answer.model == "local"
+    if answer.mode == "generated":
+        assert answer.verification.passed
+    else:  # refused by the verifier: the extractive answer quotes 第三条
+        assert "verification_failed" in answer.flags and "借地権の存続期間は、三十年とする" in answer.text
