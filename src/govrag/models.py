@@ -173,4 +173,7 @@ class QueryHints:
     not_stored: tuple[str, ...] = ()
     #: What the user should know that does not change the premise (「岸田総理」: no such speaker here).
     notes: tuple[str, ...] = ()
+    #: Spans of the query this source read as names (law names, citations): what the question asks about
+    #: them is the rest (`SearchResult.asks`), so a law's title never counts as evidence of an answer.
+    matched: tuple[tuple[int, int], ...] = ()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from llama_index.core.llms import LLM
 
 from govrag.answer import rewrite as rewriting
-from govrag.answer.extractive import extractive_answer
+from govrag.answer.extractive import extractive_answer, word_coverage
 from govrag.answer.generate import Event, Generator, Trace
 from govrag.answer.llm import make_llm
 from govrag.answer.records import Answer
@@ -322,19 +322,10 @@ class Service:
     def extractive(self, result: SearchResult) -> Answer:
         return extractive_answer(result, self.coverage, min_coverage=self.settings.answer_min_coverage)
 
-    def coverage(self, query: str, text: str) -> float:
-        """Share of what the query asks that occurs in a text (`extractive_answer` measures quoted bodies):
-        its distinct BM25 terms, less the law names and provisions it cites (the hints found those; a
-        law's title says nothing of what is asked about it) and less the words that only phrase a request
-        (教えて, 詳しく, どのような: `REQUEST_TERMS`). 1.0 when nothing is left: 「民法709条」 asks for the
-        provision and nothing else, so any text covers it."""
-        from govrag.answer.extractive import is_request_term
-        from govrag.sources.laws.hints import without_law_names
-
-        wanted = {t for t in self.encoder.tokens(without_law_names(self.docstore, query)) if not is_request_term(t)}
-        if not wanted:
-            return 1.0
-        return len(wanted & set(self.encoder.tokens(text))) / len(wanted)
+    def coverage(self, asked: str, text: str) -> float:
+        """Share of what a question asks (`SearchResult.asked`: less the names its hints matched) that
+        occurs in a text, in words less those that only phrase a request (`word_coverage`)."""
+        return word_coverage(asked, text, self.encoder.tokens)
 
     @cached_property
     def generator(self) -> Generator | None:

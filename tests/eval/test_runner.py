@@ -147,3 +147,11 @@ def test_spread_takes_every_kind_of_question() -> None:
     items = list(range(52))
     assert spread(items, 4) == [0, 13, 26, 39]  # type: ignore[arg-type]
     assert spread(items, None) == items and spread(items, 60) == items  # type: ignore[arg-type]
+
+
+def test_false_abstention_held_counts_only_questions_whose_laws_are_stored() -> None:
+    from dataclasses import replace
+
+    records = [rec("1", refused=True), replace(rec("2", refused=True), premise_holds=False), rec("3"), rec("4")]
+    m = metrics(records)
+    assert m["answer.false_abstention"] == 0.5 and m["answer.false_abstention_held"] == 1 / 3

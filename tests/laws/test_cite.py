@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from govrag.sources.laws.aliases import LAW_ALIASES, expand_alias, merge_aliases, split_abbrev
+from govrag.sources.laws.hints import CitationLookup
+from govrag.retrieval.search import without_spans
 from govrag.sources.laws.cite import (
     Citation,
     LawDirectory,
@@ -246,6 +248,16 @@ KOJO = "平成十五年法律第五十七号"
         ("改正民法第3条", [("民法第3条", MINPO, "民法", "3")]),
         ("民法七百九条", [("民法七百九条", MINPO, "民法", "709")]),
         ("独禁法第九条の二", [("独禁法第九条の二", "昭和二十二年法律第五十四号", "独禁法", "9_2")]),
+        # の between the law name and the provision (how questions are often written).
+        ("民法の709条", [("民法の709条", MINPO, "民法", "709")]),
+        ("個人情報保護法の第23条が求める", [("個人情報保護法の第23条", KOJO, "個人情報保護法", "23")]),
+        ("憲法の九条", [("憲法の九条", "昭和二十一年憲法", "憲法", "9")]),
+        ("民法の附則第3条", [("民法の附則第3条", MINPO, "民法", "suppl/3")]),
+        (
+            "借地借家法第10条と同法の第3条",
+            [("借地借家法第10条", "平成三年法律第九十号", "借地借家法", "10"),
+             ("同法の第3条", "平成三年法律第九十号", "同法", "3")],
+        ),
     ],
 )
 def test_parse_citations(directory: LawDirectory, text: str, expected: list[tuple[str, str | None, str, str]]) -> None:
@@ -280,6 +292,24 @@ def test_ambiguous_law_lists_candidates(directory: LawDirectory) -> None:
 def test_same_law_without_context(directory: LawDirectory) -> None:
     (citation,) = parse_citations("同法第3条", directory)
     assert (citation.law, citation.law_name, citation.candidates) == (None, "同法", ())
+
+
+def test_law_name_then_no_then_a_missing_provision(directory: LawDirectory) -> None:
+    """「個人情報保護法の第200条」 cites a provision the law does not have: it must be a citation of that law
+    (so the hints report it missing), not a bare 第200条 with no law."""
+    (citation,) = parse_citations("個人情報保護法の第200条にはどういったことが書かれているのでしょうか。", directory)
+    assert citation.law is not None and citation.law.law_num == KOJO
+    assert citation.ref == ProvisionRef("200") and citation.raw == "個人情報保護法の第200条"
+    (impossible,) = parse_citations("民法の第0条", directory)
+    assert impossible.law is not None and impossible.ref is None and impossible.provision_text == "第0条"
+
+
+def test_no_after_prose_or_unknown_names_is_no_citation_of_a_law(directory: LawDirectory) -> None:
+    """Only a known name bridges の: prose before の (「この規定の第3条」) does not become a law."""
+    for text in ("この規定の第3条", "架空取引防止法の第3条", "民法の一部を改正する第3条"):
+        cites = parse_citations(text, directory)
+        assert [c.law for c in cites] == [None], text
+    assert parse_citations("民法の第三編", directory) == []
 
 
 def test_not_citations(directory: LawDirectory) -> None:
@@ -392,3 +422,21 @@ def test_unknown_short_law_names(directory: LawDirectory) -> None:
     # Three characters are enough (薬事法 was renamed in 2014), but the names of fields of law are no titles.
     assert directory.unknown_names_in("薬事法と行政法") == ["薬事法"]
     assert directory.unknown_names_in("労働法では残業代の計算はどうなるか、民事法と刑事法の違いは") == []
+
+
+def test_what_a_question_asks_without_its_law_names(directory: LawDirectory) -> None:
+    """The part of a question the cited law does not answer by being named: law names (stored, catalogued
+    but not stored, or no law at all) and the provisions cited go; everything else stays."""
+    kinsho = LawEntry("323AC0000000025", "昭和二十三年法律第二十五号", "金融商品取引法", "Act")
+    lookup = CitationLookup(None, directory, LawDirectory([kinsho]))  # type: ignore[arg-type]  # no store read
+
+    def asks(text: str) -> str:
+        return without_spans(text, lookup.name_spans(text, parse_citations(text, directory), directory.names_in(text)))
+
+    assert asks("民法の709条の損害賠償の要件は") == "、の損害賠償の要件は"
+    assert asks("民法第709条及び第710条の違い") == "、及び、の違い"
+    assert asks("借地借家法における民泊の規制") == "、における民泊の規制"
+    assert asks("個人情報保護法における個人情報の定義") == "、における個人情報の定義"
+    assert asks("証券取引法に定めるインサイダー取引の罰則") == "、に定めるインサイダー取引の罰則"
+    assert asks("金融商品取引法第5条の届出") == "、の届出"
+    assert asks("不注意で塀を壊した人の責任") == "不注意で塀を壊した人の責任"

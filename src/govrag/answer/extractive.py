@@ -7,14 +7,91 @@ unsupported. When the evidence is thin the honest answer is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from govrag.answer.records import NO_EVIDENCE, Answer, AnswerCitation
+from govrag.models import Chunk
 from govrag.retrieval.search import SearchHit, SearchResult
 from govrag.sources import registry
 
 MAX_QUOTE_CHARS = 400
 DELETED = "削除"  # the whole text of a repealed article that keeps its number
+
+#: Words (in the tokenizer's normalised form, see index/sparse.py) that phrase a request or a question
+#: rather than say what it is about: 「教えてください」「詳しく説明して」「どういう内容か」「どこに書かれているか」,
+#: and the frame of a choice (「次のうち、正しいものを選んでください」「誤っているものはどれか」).
+#: No statute contains them in the sense asked, so counting them would only lower every question's coverage;
+#: the coverage function leaves them out of what a question asks (with every token starting 何: 何年, 何歳,
+#: and the one-letter labels of listed options: a, b, ア, イ).
+REQUEST_TERMS = frozenset(
+    """
+    教える 教示 頂く 下さる 貰う 欲しい 願う 伺う 尋ねる 聞く 知る 分かる 易い 詳しい 簡単 説明 解説 紹介 概要
+    具体的 具体 的 内容 条文 引用 意味 書く 定め 含める 良い
+    どう どの どんな どれ どこ どちら 誰 いつ 幾ら 如何 何故 なぜ 何れ よう 頃 そう 思う
+    うち 正しい 誤る 誤り 適切 選ぶ 選択肢 組み合わせ
+    """.split()
+)
+_OPTION_LABEL = re.compile(r"[a-zＡ-Ｚａ-ｚア-ン]")
+# A 項 after the first starts a line with its number and a full-width space (sources/laws/egov_xml.py
+# renders ParagraphNum so); 号 lines start with a kanji numeral and belong to their 項.
+_PARAGRAPH_LINE = re.compile(r"\n(?=[0-9０-９]+　)")
+# 何 and the kanji after it ask for a quantity (何年以下, 何日前, 何歳, 何人以上): the form of the answer.
+_HOW_MANY = re.compile(r"何[一-龥々]*")
+# The label of a listed choice: a / Ａ / ア followed by a space or a stop, ①, (1) / （ア）.
+_OPTION_LINE = re.compile(r"^\s*(?:[A-Za-zＡ-Ｚａ-ｚア-ン][\s　.．、)）]|[①-⑳]\s*|[（(][0-9０-９A-Za-zア-ン]{1,2}[）)]\s*)")
+_QUOTED_TERM = re.compile(r"「([^「」]{1,40})」")
+_SENTENCE_END = re.compile(r"(?<=[。\n])")  # speeches and the gazette: after a sentence or a line
+
+
+def is_request_term(token: str) -> bool:
+    """Whether a (normalised) token only phrases the request: see `REQUEST_TERMS`."""
+    return token in REQUEST_TERMS or token.startswith("何") or _OPTION_LABEL.fullmatch(token) is not None
+
+
+def asked_words(text: str, tokens: Callable[[str], list[str]]) -> dict[str, tuple[str, ...]]:
+    """The words `text` asks about, each with its parts: {損害賠償: (損害, 賠償), 要件: ()}.
+
+    `tokens` is the index tokenizer (compound first, then its parts: index/sparse.py); a compound is
+    one word, whose parts are found by tokenising it alone. Request words (`REQUEST_TERMS`, 何年, 何歳)
+    are left out, and so are request parts of a compound (一般的 keeps 一般).
+    """
+    flat = tokens(_HOW_MANY.sub("、", text))
+    words: dict[str, tuple[str, ...]] = {}
+    i = 0
+    while i < len(flat):
+        word = flat[i]
+        alone = tokens(word)
+        parts = tuple(alone[1:]) if len(alone) > 1 and alone[0] == word else ()
+        i += 1
+        for part in parts:  # skip the parts that follow the compound in the text's own tokens
+            if i < len(flat) and flat[i] == part:
+                i += 1
+        if not is_request_term(word):
+            words.setdefault(word, tuple(p for p in parts if not is_request_term(p)))
+    return words
+
+
+def word_coverage(asked: str, text: str, tokens: Callable[[str], list[str]]) -> float:
+    """Share of the words `asked` names (`asked_words`) that `text` holds: a word counts when the text has
+    it or every one of its parts (損害賠償 is found in 「損害を賠償」; 窃盗罪 is not found in 「強盗の罪」).
+    Words, not tokens: a compound's parts would otherwise count it three or four times over (取り消す,
+    取る, 消す). 1.0 when nothing is asked.
+
+    A term the question puts in 「」 (「終活」とは, 「利用目的の特定」) is what it asks about: the share is
+    never more than the share of the quoted words the text holds, so a text without them answers nothing.
+    """
+    words = asked_words(asked, tokens)
+    if not words:
+        return 1.0
+    found = set(tokens(text)) if text else set()
+
+    def share(ws: dict[str, tuple[str, ...]]) -> float:
+        score = sum(1.0 if w in found or (ps and all(p in found for p in ps)) else 0.0 for w, ps in ws.items())
+        return score / len(ws)
+
+    quoted = {w: ps for q in _QUOTED_TERM.findall(asked) for w, ps in asked_words(q, tokens).items()}
+    return min(share(words), share(quoted)) if quoted else share(words)
 
 
 def extractive_answer(
@@ -24,21 +101,43 @@ def extractive_answer(
     quotes: int = 3,
     min_coverage: float = 0.5,
 ) -> Answer:
-    """Quote the top hits. `coverage(query, text)` is the share of the query's terms found in a text.
+    """Quote the top hits. `coverage(query, text)` is the share of what the query asks that a text
+    contains: its words less the law names and provisions it cites (the citation found those; a law's
+    title in a heading says nothing about what is asked of it) and less `REQUEST_TERMS` (`word_coverage`).
+    It is 1.0 when nothing is left, so `coverage(query, "") == 1.0` means the query asks for nothing
+    but what it names (「民法709条」「民法第709条はどういう規定か」).
 
-    Evidence is sufficient when the query named a provision that exists, or when
-    one of the top hits covers at least `min_coverage` of the query's terms.
+    Evidence is measured on the bodies of the quoted units, never their headings:
+
+    * a query citing provisions that exist is answered when the cited provisions (together) cover
+      what it asks beyond the citation: 「民法709条の損害賠償の要件は」 is, 「民法709条に定める
+      宇宙旅行の免許は」 is not; a bare citation is answered by quoting it;
+    * a question listing choices (a, b, c …) is read once per choice, with its stem: it is covered
+      when one reading is;
+    * any other query is answered when it asks something and one of the top hits covers at least
+      `min_coverage` of it, and its premises hold (no missing provision, no absent law unless a
+      stored law is also cited).
     """
     top = result.hits[:quotes]
-    cited = any(h.via == "citation" for h in top)
-    evidence = 1.0 if cited else max((coverage(result.query, h.chunk.text) for h in top), default=0.0)
-    citations = [_cite(i + 1, h) for i, h in enumerate(top)]
+    cited = [h for h in top if h.via == "citation"]
+    readings = alternatives(result.asked)  # the question less the names its hints matched
+
+    def covered(text: str) -> float:  # a question offering choices is covered when one of them is
+        return max(coverage(reading, text) for reading in readings)
+
+    asks = covered("") < 1.0
+    if cited:  # the provisions the question is about must say what it asks; all the parts cited count together
+        evidence = covered("\n".join(h.chunk.body for h in cited))
+    else:  # one quote, or the quoted provisions of one law together (a law's rule may span articles)
+        evidence = max((covered(text) for text in _evidence_texts(top)), default=0.0) if asks else 0.0
     # The one rule for absent premises: a question about a provision or a law the store does not hold
     # is told so, and is never answered from another law. Only when it also cites a stored law (a
     # scope: the law results are from that law) is that law quoted, with the absent ones named beside it.
     absent_law = bool(result.unknown_laws or result.not_stored)
     premise_fails = bool(result.missing) or (absent_law and not result.scoped_to)
-    sufficient = bool(top) and (cited or (evidence >= min_coverage and not premise_fails))
+    supported = evidence >= min_coverage
+    sufficient = (bool(cited) and supported) or (bool(top) and asks and supported and not premise_fails)
+    citations = [_cite(i + 1, h) for i, h in enumerate(top)]
     if sufficient:
         lines = [f"資料に基づく回答（{_excerpt(citations)}の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
@@ -48,6 +147,10 @@ def extractive_answer(
         lines += _absent_law_lines(result, prefix="なお、")
     else:
         lines = [NO_EVIDENCE]
+        lines += [f"（{c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
+        if standing := [h for h in cited if h.chunk.body.strip() != DELETED]:
+            named = "、".join(dict.fromkeys(h.chunk.label for h in standing))
+            lines.append(f"お尋ねの {named} には、質問の内容に当たる記述が見つかりませんでした（条番号をご確認ください）。")
         if result.missing:
             lines.append(f"{'、'.join(result.missing)} は資料の法令にありません（条番号・法令名をご確認ください）。")
         lines += _absent_law_lines(result)
@@ -57,6 +160,29 @@ def extractive_answer(
             lines += [f"[{c.n}] {c.label}" for c in citations]
     return Answer(result.query, "\n".join(lines), sufficient, citations, round(evidence, 3),
                   timings_ms=result.timings_ms, warnings=result.warnings, applied_filters=result.applied_filters)
+
+
+def alternatives(query: str) -> list[str]:
+    """The readings of a question: itself, or, when it lists choices (lines starting a, b, c … / ア, イ … /
+    ①, ② / (1), (2)), the question with each choice in turn. A choice question is answered by the text
+    that bears out one of its choices; the other choices are often false on purpose, and their words
+    are no part of what the answer has to hold."""
+    lines = query.splitlines()
+    options = [i for i, line in enumerate(lines) if _OPTION_LINE.match(line)]
+    if len(options) < 2:
+        return [query]
+    stem = "\n".join(line for i, line in enumerate(lines) if i not in options)
+    return [f"{stem}\n{_OPTION_LINE.sub('', lines[i], count=1)}" for i in options]
+
+
+def _evidence_texts(top: list[SearchHit]) -> list[str]:
+    """Each quoted body, and the bodies of the quoted provisions of each law that has several among them.
+    Speeches and gazette entries stand alone: two speakers do not make one answer."""
+    by_law: dict[str, list[str]] = {}
+    for h in top:
+        if h.chunk.source == "law":
+            by_law.setdefault(h.chunk.doc_id, []).append(h.chunk.body)
+    return [h.chunk.body for h in top] + ["\n".join(bodies) for bodies in by_law.values() if len(bodies) > 1]
 
 
 def _absent_law_lines(result: SearchResult, prefix: str = "") -> list[str]:
@@ -79,6 +205,21 @@ def _excerpt(citations: list[AnswerCitation]) -> str:
 
 
 def _cite(n: int, hit: SearchHit) -> AnswerCitation:
-    body = hit.chunk.body
-    quote = body if len(body) <= MAX_QUOTE_CHARS else body[:MAX_QUOTE_CHARS] + "…"
-    return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, quote)
+    return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, _quote(hit.chunk))
+
+
+def _quote(chunk: Chunk) -> str:
+    """The body, or as much of it as fits `MAX_QUOTE_CHARS`, cut only where a unit ends: at a 項 of a
+    provision (a 項 is never cut, so its ただし書 and 号 stay with it), at a sentence (。) or line end elsewhere.
+    The first 項 or sentence is quoted whole even when it alone is longer; "…" marks what was left out."""
+    body = chunk.body
+    if len(body) <= MAX_QUOTE_CHARS:
+        return body
+    pieces = _PARAGRAPH_LINE.split(body) if chunk.source == "law" else _SENTENCE_END.split(body)
+    glue = "\n" if chunk.source == "law" else ""
+    quote = pieces[0]
+    for piece in pieces[1:]:
+        if not piece or len(quote) + len(glue) + len(piece) > MAX_QUOTE_CHARS:
+            break
+        quote += glue + piece
+    return body if len(quote) >= len(body) else quote.rstrip() + "…"

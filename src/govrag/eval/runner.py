@@ -45,6 +45,9 @@ class Record:
     law_rank: int | None  # rank of the first gold document: a law, or a speech's meeting (see `doc_level`)
     refused: bool
     citations: list[str]
+    #: The search found nothing wrong with the question's premise (every law and provision it names is
+    #: stored): refusing it is a false abstention in `answer.false_abstention_held`.
+    premise_holds: bool = True
     invalid_citations: list[str] = field(default_factory=list)  # cited ids/labels/URLs the store does not back
     unsupported_quotes: list[str] = field(default_factory=list)  # quoted text not found in the cited chunk
     citation_hits: int = 0  # citations whose article is gold
@@ -134,6 +137,7 @@ def evaluate_question(
         article_rank=first_hit_rank(ranked, set(in_index)) if in_index else None,
         law_rank=first_hit_rank(docs, {doc_key(k) for k in in_index}) if in_index else None,
         refused=not answer.sufficient,
+        premise_holds=not (result.missing or result.unknown_laws or result.not_stored),
         citations=[f"{c.label} {c.url}" for c in answer.citations],
         invalid_citations=invalid, unsupported_quotes=unsupported,
         citation_hits=sum(1 for k in cited_keys if k in in_index) if answer.sufficient else 0,
@@ -246,6 +250,9 @@ def metrics(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["article.recall@10"] = _mean([_recall(r) for r in scored])
     out["article.ndcg@10"] = _mean([_ndcg(r) for r in scored])
     out["answer.false_abstention"] = _mean([1.0 if r.refused else 0.0 for r in answerable])
+    # The same over questions whose every named law and provision the store holds: a question about a law
+    # the data lacks (金融商品取引法 in the 2020 archive) is refused by design, and says which law is missing.
+    out["answer.false_abstention_held"] = _mean([1.0 if r.refused else 0.0 for r in answerable if r.premise_holds])
     out["answer.correct_refusal"] = _mean([1.0 if r.refused else 0.0 for r in unanswerable])
     out["answer.hallucination_rate"] = _mean([1.0 if r.hallucinated else 0.0 for r in answered])
     out["answer.citation_precision"] = sum(r.citation_hits for r in answered if r.answerable and r.scored) / cited if cited else None

@@ -89,6 +89,13 @@ class SearchResult:
     warnings: tuple[str, ...] = ()
     #: Filters taken from the query itself (「石破総理」 → speaker), one line each: `use_hints=False` drops them.
     applied_filters: tuple[str, ...] = ()
+    #: The query less the names its hints matched (「民法709条の損害賠償の要件は」 → 「、の損害賠償の要件は」):
+    #: what it asks about them, which an answer's evidence must hold. Empty: the whole query.
+    asks: str = ""
+
+    @property
+    def asked(self) -> str:
+        return self.asks or self.query
 
 
 class Searcher:
@@ -164,6 +171,7 @@ class Searcher:
             not_stored=_joined(h.not_stored for h in hints.values()),
             warnings=(*warnings, *_joined(h.notes for h in hints.values())),
             applied_filters=_joined(h.applied for s, h in hints.items() if s in per_source),
+            asks=without_spans(query, [span for h in hints.values() for span in h.matched]),
         )
 
     @staticmethod
@@ -288,6 +296,21 @@ def _per_source(
     split = [(replace(leg, filters=g if leg.filters is None else leg.filters.also(g)), w * factor)
              for leg, w in zip(legs, weights) for g, factor in groups]
     return [leg for leg, _ in split], [w for _, w in split]
+
+
+def without_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with each span (overlaps merged) replaced by 、, so the words around it stay apart."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    parts, last = [], 0
+    for a, b in merged:
+        parts += [text[last:a], "、"]
+        last = b
+    return "".join(parts) + text[last:]
 
 
 def _joined(groups: Iterable[Sequence[str]]) -> tuple[str, ...]:

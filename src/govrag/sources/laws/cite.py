@@ -238,7 +238,9 @@ class Citation:
         """The provision as cited: law style when it can exist, else as written (第1000000000000条)."""
         if self.ref is not None:
             return self.ref.to_kanji()
-        return self.raw[len(self.law_name):].strip() if self.raw.startswith(self.law_name) else self.raw
+        if not self.raw.startswith(self.law_name):
+            return self.raw
+        return self.raw[len(self.law_name):].strip().removeprefix("の").strip()  # 民法の第0条
 
 
 _KANJI_N = "[〇一二三四五六七八九十百千]+"
@@ -317,7 +319,8 @@ def _citation(
     if m["ref"] is None:
         return _continuation(text, m, prev)
     ref = _provision(m["ref"])
-    named = _named_law(text, m.start(), prev.span[1] if prev else 0, directory)
+    floor = prev.span[1] if prev else 0
+    named = _named_law(text, m.start(), floor, directory) or _named_before_no(text, m.start(), floor, directory)
     if named is None:
         return None if ref is None else _unnamed(text, m, ref, prev, home)
     candidates = named.candidates
@@ -415,6 +418,21 @@ def _named_law(text: str, end: int, floor: int, directory: LawDirectory) -> _Nam
         return _Named(opening, number.group(), by_number)
     agreed = tuple(e for e in named.candidates if e in by_number)
     return replace(named, candidates=agreed or named.candidates or by_number)
+
+
+def _named_before_no(text: str, end: int, floor: int, directory: LawDirectory) -> _Named | None:
+    """A law named before の and the provision: 民法の709条, 個人情報保護法の第200条, 同法の第3条.
+
+    Only a name the directory knows (or 同法) counts: an unknown run of kanji before の is as
+    likely prose as a name, and absent laws are found by name anyway (`unknown_names_in`).
+    """
+    end = _skip_space_back(text, end)
+    if end <= floor or text[end - 1] != "の":
+        return None
+    named = _named_law(text, end - 1, floor, directory)
+    if named is None or not (named.candidates or named.same_law_suffix is not None):
+        return None
+    return named
 
 
 def _name_ending_at(text: str, end: int, floor: int, directory: LawDirectory) -> _Named | None:

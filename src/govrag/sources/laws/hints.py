@@ -102,6 +102,21 @@ class CitationLookup:
             add(name)
         return AbsentLaws(tuple(not_stored), tuple(unknown))
 
+    def name_spans(self, text: str, citations: list[Citation],
+                   names: list[tuple[int, int, list[LawEntry]]]) -> list[tuple[int, int]]:
+        """Where `text` names a law or cites a provision: every citation (law name and 第N条 as written:
+        民法第709条, 個人情報保護法の第200条, 同法第3条, 第710条), every name of a stored or catalogued law,
+        and every short name of no known law (証券取引法). `citations` and `names` are the text's, as
+        `law_hints` read them."""
+        spans = [c.span for c in citations] + [(a, b) for a, b, _ in names]
+        spans += [(a, b) for a, b, _ in self.known.names_in(text)]
+        for name in self.directory.unknown_names_in(text, names):
+            start = text.find(name)
+            while start >= 0:
+                spans.append((start, start + len(name)))
+                start = text.find(name, start + len(name))
+        return sorted(spans)
+
     def find(self, text: str) -> CitationResult:
         citation = parse_citation(text, self.directory)
         if citation is None or citation.law is None:
@@ -179,5 +194,5 @@ def law_hints(lookup: CitationLookup, query: str) -> QueryHints:
     absent = lookup.absent_laws(query, citations, names)
     return QueryHints(
         exact=tuple(exact), scope=tuple(laws), named=tuple(named), missing=tuple(dict.fromkeys(missing)),
-        unknown=absent.unknown, not_stored=absent.not_stored,
+        unknown=absent.unknown, not_stored=absent.not_stored, matched=tuple(lookup.name_spans(query, citations, names)),
     )
