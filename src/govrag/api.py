@@ -12,8 +12,10 @@ health probes, which run on the event loop, answer at once.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -26,12 +28,14 @@ from govrag.api_models import (
     CHUNK_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HitOut, ReadyOut,
     SearchIn, SearchOut,
 )
+from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
 from govrag.config import Settings
 from govrag.safeguards import http as safeguards_http
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
+log = logging.getLogger("govrag.api")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
     401: {"model": ErrorOut, "description": "API keys are configured and none (or an unknown one) was sent"},
@@ -130,7 +134,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         events = svc().ask_events(body.question, body.options(), caller=who, rewrite=body.rewrite,
                                   streaming=body.stream)
         if not body.stream:
-            answer = await in_worker(lambda: _answer_of(events))
+            answer = await in_worker(lambda: last_answer(events))
             return ask_out(body, answer)
         # The search and the model's first words happen before the response starts, so a bad request or
         # damaged data is still a 4xx/5xx with a body; after that every failure ends in an `answer` event.
@@ -138,13 +142,21 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
         async def sse() -> AsyncIterator[bytes]:
             event: tuple[str, Any] | None = first
-            while event is not None:
-                kind, value = event
-                if kind == "answer":
-                    yield _sse("answer", ask_out(body, value).model_dump(mode="json"))
-                    return
-                yield _sse("delta", {"text": value})
-                event = await in_worker(lambda: next(events, None))
+            try:
+                while event is not None:
+                    kind, value = event
+                    if kind == "answer":
+                        yield _sse("answer", ask_out(body, value).model_dump(mode="json"))
+                        return
+                    yield _sse("delta", {"text": value})
+                    event = await in_worker(lambda: next(events, None))
+            except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
+                incident = uuid.uuid4().hex[:12]
+                log.exception("incident %s: /ask stream", incident)
+                yield _sse("error", {"detail": f"internal error (incident {incident}); the server log has the details"})
+            finally:  # a client gone mid-stream: end the generator, which writes the audit record
+                with anyio.CancelScope(shield=True):
+                    await in_worker(events.close)
 
         return StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -166,10 +178,6 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         )
 
     return app
-
-
-def _answer_of(events: Iterator[tuple[str, Any]]) -> Answer:
-    return next(value for kind, value in events if kind == "answer")
 
 
 def _sse(event: str, data: Any) -> bytes:

@@ -313,8 +313,9 @@ def ask_cmd(
     after them is the verified one (the quotes instead, if verification refused the model's answer)."""
     options = SearchOptions(k=k, filters=_filters(source, where, date_from, date_to), use_hints=hints)
     settings = settings_for(data_dir)
-    if extractive:
-        settings = settings.model_copy(update={"answer_mode": "extractive"})
+    if extractive:  # no model at all: neither the answer nor the search's rewrites
+        settings = settings.model_copy(update={"answer_mode": "extractive", "query_rewrite": False})
+        rewrite = False
     service = _service_for(settings)
     streamed = False
     try:

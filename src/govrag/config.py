@@ -133,8 +133,3 @@ class Settings(BaseSettings):
     @property
     def audit_path(self) -> Path:
         return self.audit_dir or self.data_dir / "audit"
-
-    @property
-    def generates(self) -> bool:
-        """Whether /ask writes its answer with the LLM (else it quotes)."""
-        return self.answer_mode == "generated" or (self.answer_mode == "auto" and self.llm_base_url is not None)

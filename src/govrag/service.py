@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from llama_index.core.llms import LLM
 
 from govrag.answer import rewrite as rewriting
 from govrag.answer.extractive import extractive_answer, word_coverage
-from govrag.answer.generate import Event, Generator, Trace
+from govrag.answer.generate import Event, Generator, Trace, last_answer, masks
 from govrag.answer.llm import make_llm
 from govrag.answer.records import Answer
 from govrag.config import Settings
@@ -34,6 +34,7 @@ from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
+from govrag.safeguards import pii
 from govrag.safeguards.audit import AuditLog
 
 META_FILE = "meta.json"
@@ -114,6 +115,8 @@ class Service:
         self.settings = settings
         self.meta = meta
         self.llm = llm if llm is not None else make_llm(settings)
+        if settings.answer_mode == "generated" and self.llm is None:
+            raise NotReady("answer_mode is 'generated' but no model is configured: set GOVRAG_LLM_BASE_URL")
         self.docstore = DocStore(settings.chunk_db)
         self._lock = threading.Lock()
         self._runtime: list[Problem] = []
@@ -275,38 +278,57 @@ class Service:
             raise
 
     def search(self, query: str, options: SearchOptions = SearchOptions(), *, rewrite: bool | None = None,
-               caller: Caller | None = None) -> SearchResult:
-        """`rewrite` (default: the `query_rewrite` setting) adds the LLM's rewrites of the query, fused;
-        a `caller` makes it an audited request."""
+               caller: Caller | None = None, confidentiality: int = 1) -> SearchResult:
+        """`rewrite` (default: the `query_rewrite` setting) adds the LLM's rewrites of the query, fused, when
+        the question may go to the model (`confidentiality`, masked for an external one); a `caller` makes
+        it an audited request."""
+        level = caller.confidentiality if caller else confidentiality
         with self._recording():
-            if (self.settings.query_rewrite if rewrite is None else rewrite) and self.llm is not None:
-                result = rewriting.fused_search(self.searcher.search, query, options, self.llm)
+            wanted = self.settings.query_rewrite if rewrite is None else rewrite
+            if wanted and self.llm is not None and self._may_send(level):
+                sent = pii.mask(query).text if masks(self.settings) else query
+                result = rewriting.fused_search(self.searcher.search, query, options, self.llm, sent=sent)
             else:
                 result = self.searcher.search(query, options)
+                if wanted and self.llm is not None:
+                    result = replace(result, warnings=(*result.warnings, "機密性の指定により、検索語の書き換え（生成モデル）は行いませんでした。"))
         if caller is not None:
             self._audit("search", caller, query, options, result, None, None)
         return result
 
+    def _may_send(self, level: int) -> bool:
+        """Whether a question of this 機密性 level may go to the configured model."""
+        return not self.settings.llm_external or level <= self.settings.external_max_confidentiality
+
     def ask(self, question: str, options: SearchOptions = SearchOptions(k=5), *, caller: Caller | None = None,
             rewrite: bool | None = None) -> Answer:
-        return _final(self.ask_events(question, options, caller=caller, rewrite=rewrite, streaming=False))
+        return last_answer(self.ask_events(question, options, caller=caller, rewrite=rewrite, streaming=False))
 
     def ask_events(self, question: str, options: SearchOptions = SearchOptions(k=5), *, caller: Caller | None = None,
                    rewrite: bool | None = None, streaming: bool = True) -> Iterator[Event]:
         """("delta", text) while a model writes, then ("answer", Answer) once: the authoritative answer,
         which replaces the streamed text (it may be the extractive one, if verification refused it)."""
-        result = self.search(question, options, rewrite=rewrite)
         level = caller.confidentiality if caller else 1
-        if self.generator is not None and streaming:
-            for kind, value in self.generator.events(result, question_level=level):
-                if kind == "answer":
-                    answer, trace = value
-                else:
-                    yield kind, value
-        else:
-            answer, trace = self.answer_traced(result, confidentiality=level)
-        if caller is not None:
-            self._audit("ask", caller, question, options, result, answer, trace)
+        result = self.search(question, options, rewrite=rewrite, confidentiality=level)
+        answer: Answer | None = None
+        trace: Trace | None = None
+        unfinished = "client_disconnected"  # unless the answer comes, or an error does
+        try:
+            if self.generator is not None and streaming:
+                for kind, value in self.generator.events(result, question_level=level):
+                    if kind == "answer":
+                        answer, trace = value
+                    else:
+                        yield kind, value
+            else:
+                answer, trace = self.answer_traced(result, confidentiality=level)
+        except Exception:
+            unfinished = "error"
+            raise
+        finally:  # a client that leaves mid-stream still leaves a record: the prompt may already have gone
+            if caller is not None:
+                self._audit("ask", caller, question, options, result, answer, trace,
+                            unfinished=None if answer is not None else unfinished)
         yield "answer", answer
 
     def answer(self, result: SearchResult) -> Answer:
@@ -349,15 +371,17 @@ class Service:
     def audit(self) -> AuditLog | None:
         if not self.settings.audit_enabled:
             return None
-        return AuditLog(self.settings.audit_path, max_bytes=self.settings.audit_max_bytes,
-                        retention_days=self.settings.audit_retention_days)
+        return AuditLog.from_settings(self.settings)
 
     def _audit(self, kind: str, caller: Caller, question: str, options: SearchOptions, result: SearchResult,
-               answer: Answer | None, trace: Trace | None) -> None:
+               answer: Answer | None, trace: Trace | None, unfinished: str | None = None) -> None:
         """One record per request: what was asked, what was found, what the model was sent and said."""
         if self.audit is None:
             return
-        self.audit.write(audit_record(kind, caller, question, options, result, answer, trace))
+        record = audit_record(kind, caller, question, options, result, answer, trace)
+        if unfinished:
+            record["flags"] = [unfinished]
+        self.audit.write(record)
 
     def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
         with self._recording():
@@ -409,21 +433,12 @@ def audit_record(kind: str, caller: Caller, question: str, options: SearchOption
         "source_ids": [h.chunk.id for h in result.hits], "sources": [h.chunk.label for h in result.hits],
         "prompt": trace.prompt if trace else None, "raw": trace.raw if trace else None,
         "answer": answer.text if answer else None, "sufficient": answer.sufficient if answer else None,
-        "verification": verification, "model": answer.model if answer else None,
+        "verification": verification, "model": (trace.model if trace else None) or (answer.model if answer else None),
         "pii": list(trace.pii) if trace else [], "routing": trace.routing if trace else None,
         "injection": list(trace.injections) if trace else [], "llm_error": trace.error if trace else None,
         "flags": list(answer.flags) if answer else [],
         "warnings": list(answer.warnings if answer else result.warnings),
     }
-
-
-def _final(events: Iterator[Event]) -> Answer:
-    answer = None
-    for kind, value in events:
-        if kind == "answer":
-            answer = value
-    assert answer is not None
-    return answer
 
 
 def store_problem(exc: StoreError, where: Path | str, failed: str) -> Problem:

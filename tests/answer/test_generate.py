@@ -8,6 +8,7 @@ answer with a warning, and each verification failure must be caught before a use
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,18 @@ def test_an_endpoint_that_is_down_gives_the_extractive_answer(service: Service) 
     assert answer.mode == "extractive" and "llm_error" in answer.flags and TORT in answer.text
     assert trace.error is not None and trace.error.startswith("connection")
     assert any("接続できませんでした" in w for w in answer.warnings)
+
+
+def test_only_the_confidential_sources_are_withheld_from_an_external_endpoint(
+    service: Service, server: ScriptedOpenAI,
+) -> None:
+    result = service.search("民法709条", OPTIONS)
+    secret = replace(result.hits[1].chunk, attrs={**result.hits[1].chunk.attrs, "confidentiality": 2})
+    mixed = replace(result, hits=[result.hits[0], replace(result.hits[1], chunk=secret), *result.hits[2:]])
+    server.script(Reply(FAITHFUL))
+    answer, trace = generator(service, server, llm_external=True).answer(mixed)
+    prompt = server.requests[0]["messages"][1]["content"]
+    assert secret.label not in prompt and "民法 第七百九条" in prompt
+    assert trace.routing is not None and list(trace.routing["blocked"]) == [secret.id]
+    assert answer.mode == "generated" and "routing_blocked" in answer.flags
+    assert any("それを除いた資料だけで回答しました" in w for w in answer.warnings)

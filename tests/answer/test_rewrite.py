@@ -72,3 +72,20 @@ def test_a_failed_rewrite_searches_the_question_alone(service: Service) -> None:
         finally:
             service.llm = None
     assert result.hits and any("書き換えに失敗しました（http）" in w for w in result.warnings)
+
+
+def test_a_label_with_nothing_after_it_is_not_read_from_the_next_line() -> None:
+    plan = parse_rewrite("法令用語:\n検索1: 解雇\n検索2: 　", "q")
+    assert plan.statute is None and plan.subqueries == ("解雇",)
+
+
+def test_a_confidential_question_is_never_sent_for_rewriting(service: Service) -> None:
+    with scripted_openai([Reply("法令用語: 借地権の存続期間")]) as server:
+        settings = service.settings.model_copy(update={"llm_base_url": server.base_url, "llm_external": True})
+        service.llm = make_llm(settings)
+        try:
+            result = service.search("借地権の存続期間", SearchOptions(k=5), rewrite=True, confidentiality=2)
+        finally:
+            service.llm = None
+        assert server.requests == []
+    assert any("書き換え（生成モデル）は行いませんでした" in w for w in result.warnings)

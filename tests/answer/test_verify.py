@@ -95,5 +95,23 @@ def test_a_provision_the_answer_invents_is_missing_but_one_the_search_reported_i
 def test_the_honest_refusal_and_declared_outside_knowledge_are_not_claims() -> None:
     v = verify("資料からは分かりません。", EVIDENCE, TOKENS, no_names)
     assert v.passed and v.sentences == ()
-    v = verify("一般に、不法行為の時効は別の条文で定められます［資料外］。", EVIDENCE, TOKENS, no_names)
-    assert v.passed and v.outside == ("一般に、不法行為の時効は別の条文で定められます［資料外］。",)
+    outside = "一般に、不法行為の時効は別の条文で定められます［資料外］。"
+    v = verify(f"損害を賠償する責任を負います[1]。{outside}", EVIDENCE, TOKENS, no_names)
+    assert v.passed and v.outside == (outside,)
+
+
+def test_an_answer_made_only_of_outside_knowledge_is_not_grounded() -> None:
+    v = verify("一般に、不法行為の時効は三年です［資料外］。", EVIDENCE, TOKENS, no_names)
+    assert not v.passed and not v.grounded
+    assert v.failures[0].startswith("資料に基づく文がありません")
+
+
+def test_the_refusal_phrase_does_not_shelter_a_claim_in_the_same_sentence() -> None:
+    text = "借地権の存続期間は三十年です[2]。ただし更新後は百年となりますが、詳細は資料からは分かりません。"
+    v = verify(text, EVIDENCE, TOKENS, no_names)
+    assert not v.passed and len(v.sentences) == 2 and not v.sentences[1].supported
+
+
+def test_full_width_markers_are_read() -> None:
+    v = verify("借地権の存続期間は三十年です［２］。", EVIDENCE, TOKENS, no_names)
+    assert v.passed and v.sentences[0].cites == (2,)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from govrag.api import create_app
 from govrag.config import Settings
-from govrag.service import Service
+from govrag.service import Caller, Service
 from tests.llm.fake_openai import Reply, ScriptedOpenAI, scripted_openai
 
 TORT = "故意又は過失によって他人の権利又は法律上保護される利益を侵害した者は、これによって生じた損害を賠償する責任を負う。"
@@ -121,3 +121,15 @@ def test_every_ask_leaves_one_audit_record_with_prompt_answer_and_verification(
     assert record["answer"] == FAITHFUL and record["verification"]["passed"] is True
     assert record["pii"][0]["kind"] == "phone" and record["source_ids"]
     assert service.audit.verify() == []
+
+
+def test_a_client_gone_mid_stream_still_leaves_an_audit_record(service: Service, server: ScriptedOpenAI) -> None:
+    assert service.audit is not None
+    before = len(list(service.audit.records()))
+    server.script(Reply(stream_chunks=["民法第七百九条は", "「故意又は過失", "によって」"], chunk_delay_s=0.2))
+    events = service.ask_events("民法709条", caller=Caller("team-b", "/ask"))
+    assert next(events)[0] == "delta"
+    events.close()  # what the API does when the client disconnects
+    record = list(service.audit.records())[-1]
+    assert len(list(service.audit.records())) == before + 1
+    assert record["key_id"] == "team-b" and record["flags"] == ["client_disconnected"] and record["answer"] is None

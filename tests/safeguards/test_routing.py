@@ -37,10 +37,13 @@ def test_public_sources_may_go_to_an_external_model() -> None:
     assert routing.reason == "資料はすべて機密性1以下のため、外部のモデルに送れます。"
 
 
-def test_sources_above_the_limit_stop_the_external_call() -> None:
+def test_sources_above_the_limit_are_withheld_from_the_external_call() -> None:
     routing = route({"a": 1, "b": 2, "c": 2, "d": 3}, question_level=1, external=True, max_external=1)
     assert not routing.allowed and routing.blocked == ("b", "c", "d")
-    assert routing.reason == "機密性2の資料（2件）、機密性3の資料（1件）は外部のモデルに送れないため、抽出回答にしました。"
+    assert routing.reason == ("機密性2の資料（2件）、機密性3の資料（1件）は外部のモデルに送れないため、"
+                              "それを除いた資料だけで回答しました。")
+    every = route({"b": 2, "d": 3}, question_level=1, external=True, max_external=1)
+    assert every.blocked == ("b", "d") and every.reason.endswith("抽出回答にしました。")
     assert route({"b": 2}, question_level=1, external=True, max_external=2).allowed
 
 

@@ -137,7 +137,7 @@ def extractive_answer(
     premise_fails = bool(result.missing) or (absent_law and not result.scoped_to)
     supported = evidence >= min_coverage
     sufficient = (bool(cited) and supported) or (bool(top) and asks and supported and not premise_fails)
-    citations = [_cite(i + 1, h) for i, h in enumerate(top)]
+    citations = [cite(i + 1, h) for i, h in enumerate(top)]
     if sufficient:
         lines = [f"資料に基づく回答（{_excerpt(citations)}の抜粋）:"] + [f"[{c.n}] {c.label}：「{c.quote}」" for c in citations]
         lines += [f"（[{c.n}] {c.label} は削除されています。）" for c in citations if c.quote.strip() == DELETED]
@@ -204,7 +204,8 @@ def _excerpt(citations: list[AnswerCitation]) -> str:
     return kinds.pop() if len(kinds) == 1 else "原文"
 
 
-def _cite(n: int, hit: SearchHit) -> AnswerCitation:
+def cite(n: int, hit: SearchHit) -> AnswerCitation:
+    """Source [n] of an answer (extractive or generated): its label, URL, id and a quote cut at whole units."""
     return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, _quote(hit.chunk))
 
 

@@ -8,28 +8,30 @@ was sent and what came back is kept in a `Trace` for the audit log.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from llama_index.core.llms import LLM
 
 from govrag.answer import llm as llms
+from govrag.answer.extractive import cite
 from govrag.answer.prompt import NOT_IN_SOURCES, PromptSource, build_prompt, is_refusal, source_text
-from govrag.answer.records import Answer, AnswerCitation
+from govrag.answer.records import Answer
 from govrag.answer.verify import MARKER, Evidence, NameCheck, Tokens, sentences, verify
 from govrag.config import Settings
 from govrag.retrieval.search import SearchHit, SearchResult
 from govrag.safeguards import injection, pii, routing
 
-QUOTE_CHARS = 160
 #: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
 _CORRECTION = re.compile(r"存在しません|見当たりません|ではなく|誤り|誤っ|前提|定義されていません|定義はありません|規定されていません")
 #: Weaker: a plain negation counts only when the search itself found the premise absent.
 _NEGATION = re.compile(r"ありません|ない")
 
 Fallback = Callable[[SearchResult], Answer]
+log = logging.getLogger("govrag.answer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,8 @@ class Trace:
     routing: dict[str, Any] | None = None
     injections: tuple[dict[str, Any], ...] = ()
     error: str | None = None
-    model: dict[str, Any] = field(default_factory=dict)
+    #: The model that was (or would have been) called.
+    model: str | None = None
     #: The sources' texts as the model saw them (neutralised, before masking): what it was verified against.
     given: tuple[str, ...] = ()
 
@@ -62,11 +65,11 @@ class Generator:
         self.names = names
 
     def answer(self, result: SearchResult, *, question_level: int = 1) -> tuple[Answer, Trace]:
-        return _last(self.events(result, question_level=question_level, streaming=False))
+        return last_answer(self.events(result, question_level=question_level, streaming=False))
 
     def events(self, result: SearchResult, *, question_level: int = 1, streaming: bool = True) -> Iterator[Event]:
         hits = result.hits[: self.settings.llm_sources]
-        model = llms.describe(self.llm)
+        model = llms.model_name(self.llm)
         if not hits:  # nothing to ground on: the extractive refusal says so without a model call
             yield "answer", (self.fallback(result), Trace(model=model))
             return
@@ -82,7 +85,7 @@ class Generator:
             yield "answer", (_flagged(answer, "routing_blocked", route.reason),
                              Trace(routing=route_record, model=model))
             return
-        mask = self.settings.pii_mask == "always" or (self.settings.pii_mask == "external" and external)
+        mask = masks(self.settings)
         question, sources, masked, findings, given = self._inputs(result.query, sent, mask)
         prompt = build_prompt(question, sources, premise_notes(result))
         sent = sent[: len(prompt.sources)]
@@ -90,8 +93,8 @@ class Generator:
         trace = Trace(prompt=prompt.text, given=tuple(given), pii=tuple(s.record() for s in masked.spans) if masked else (),
                       routing=route_record, injections=tuple(findings), model=model)
         try:
+            parts: list[str] = []
             if streaming:
-                parts = []
                 shown = pii.StreamUnmasker(masked.spans if masked else ())  # a placeholder may span two pieces
                 for piece in llms.stream(self.llm, prompt):
                     parts.append(piece)
@@ -105,10 +108,18 @@ class Generator:
         except llms.LLMError as exc:
             answer = self.fallback(result)
             answer = replace(answer, warnings=(*answer.warnings, exc.warning), flags=(*answer.flags, "llm_error"))
-            yield "answer", (answer, replace(trace, error=str(exc)))
+            # What the user already saw of a stream cut short is kept for the audit log.
+            yield "answer", (answer, replace(trace, error=str(exc), raw="".join(parts) if streaming else None))
             return
         text = pii.unmask(raw, masked.spans) if masked else raw
-        checked = self._checked(result, text, sent, given, route, findings, bool(masked and masked.spans))
+        try:
+            checked = self._checked(result, text, sent, given, route, findings, bool(masked and masked.spans))
+        except Exception as exc:  # noqa: BLE001 - the stream has begun: it must end in an answer, never an error
+            log.exception("verification failed to run")
+            answer = self.fallback(result)
+            checked = replace(answer, warnings=(*answer.warnings, "生成回答を検証できなかったため、抽出回答を示します。"),
+                              flags=(*answer.flags, "verification_failed"))
+            trace = replace(trace, error=f"verification: {type(exc).__name__}")
         yield "answer", (checked, replace(trace, raw=raw))
 
     def _inputs(self, question: str, hits: list[SearchHit], mask: bool
@@ -154,12 +165,17 @@ class Generator:
         warnings = [*result.warnings, *extra]
         if not check.passed:
             warnings += ["この回答は検証に通っていません。各文を出典でご確認ください。", *check.failures]
-        citations = [_cite(n, h) for n, h in enumerate(hits, start=1)]
+        citations = [cite(n, h) for n, h in enumerate(hits, start=1)]
         sufficient = not is_refusal(text) and not corrects_premise(text, bool(evidence.absent))
         return Answer(result.query, text.strip(), sufficient, citations, 1.0 if check.passed else 0.0,
                       mode="generated", timings_ms=result.timings_ms, warnings=tuple(warnings),
                       applied_filters=result.applied_filters, verification=check,
                       model=llms.model_name(self.llm), flags=tuple(flags))
+
+
+def masks(settings: Settings) -> bool:
+    """Whether personal data is masked in what is sent to the configured model."""
+    return settings.pii_mask == "always" or (settings.pii_mask == "external" and settings.llm_external)
 
 
 def premise_notes(result: SearchResult) -> tuple[str, ...]:
@@ -181,20 +197,10 @@ def corrects_premise(text: str, absent: bool = False) -> bool:
     return bool(_CORRECTION.search(claim) or (absent and _NEGATION.search(claim)))
 
 
-def _cite(n: int, hit: SearchHit) -> AnswerCitation:
-    body = hit.chunk.body
-    quote = body if len(body) <= QUOTE_CHARS else body[:QUOTE_CHARS] + "…"
-    return AnswerCitation(n, hit.chunk.label, hit.chunk.url, hit.chunk.id, hit.chunk.source, quote)
-
-
 def _flagged(answer: Answer, flag: str, warning: str) -> Answer:
     return replace(answer, warnings=(*answer.warnings, warning), flags=(*answer.flags, flag))
 
 
-def _last(events: Iterator[Event]) -> tuple[Answer, Trace]:
-    final = None
-    for kind, value in events:
-        if kind == "answer":
-            final = value
-    assert final is not None
-    return final
+def last_answer(events: Iterator[Event]) -> Any:
+    """The value of the one ("answer", …) event that ends a stream of events (the deltas are dropped)."""
+    return next(value for kind, value in events if kind == "answer")

@@ -10,8 +10,6 @@ with a warning instead of failing the request.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
@@ -110,8 +108,3 @@ def _error(exc: Exception) -> LLMError:
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, openai.APIResponseValidationError)):
         return LLMError("malformed", f"{name}: {str(exc)[:80]}")
     return LLMError("error", f"{name}: {str(exc)[:80]}")
-
-
-def describe(llm: Any) -> dict[str, Any]:
-    """What the audit log records about the model (never its key)."""
-    return {"model": model_name(llm), "api_base": getattr(llm, "api_base", None)}

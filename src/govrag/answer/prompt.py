@@ -12,12 +12,14 @@ strips look-alikes), and the model is told that what lies between them is data, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from govrag.answer.records import NO_EVIDENCE
 from govrag.models import Chunk
 
+_FENCE_LIKE = re.compile(r"<{2,}|>{2,}|\n")
 NOT_IN_SOURCES = "資料からは分かりません"
 OUTSIDE = "［資料外］"
 MAX_SOURCE_CHARS = 900  # one source's text in the prompt (the `llm_source_chars` setting)
@@ -57,6 +59,9 @@ class Prompt:
 
 
 def fence(n: int, label: str, url: str, text: str) -> str:
+    """One source between fence lines; `text` is already neutralised, and the label and URL lose any
+    fence-like sequence here, so nothing inside a fence can close it."""
+    label, url = (_FENCE_LIKE.sub("", v) for v in (label, url))
     return f"<<<資料 [{n}] ここから>>>\n出典: {label}\nURL: {url}\n{text}\n<<<資料 [{n}] ここまで>>>"
 
 

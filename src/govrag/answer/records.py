@@ -50,6 +50,9 @@ class Verification:
 
     #: Sentences marked ［資料外］: declared as not taken from the sources (shown, not counted as unsupported).
     outside: tuple[str, ...] = ()
+    #: Some sentence was checked against the sources (or the answer is the refusal): an answer made only
+    #: of ［資料外］ sentences is not grounded, and fails.
+    grounded: bool = True
 
     @property
     def unsupported(self) -> int:
@@ -59,6 +62,7 @@ class Verification:
     def failures(self) -> tuple[str, ...]:
         """One line per failure, in the user's language."""
         return (
+            *(() if self.grounded else ("資料に基づく文がありません（出典番号のある文がありません）",)),
             *(f"[{n}] は提示した資料にありません" for n in self.unknown_markers),
             *(f"引用「{q}」は引用元の資料にありません" for q in self.forged_quotes),
             *(f"「{name}」は資料（収録法令・発言者）にありません" for name in self.unknown_names),

@@ -32,7 +32,7 @@ PROMPT = """次の質問を、日本の法令を検索するための検索語�
 
 質問: {question}"""
 
-_LINE = re.compile(r"^\s*(?:[-・*]\s*)?(法令用語|検索\s*[1-9１-９])\s*[:：]\s*(.+?)\s*$", re.M)
+_LINE = re.compile(r"^[ \t　]*(?:[-・*][ \t　]*)?(法令用語|検索[ \t]*[1-9１-９])[ \t　]*[:：][ \t　]*(.+?)[ \t　]*$", re.M)
 
 Search = Callable[[str, SearchOptions], SearchResult]
 
@@ -51,7 +51,7 @@ def parse_rewrite(reply: str, question: str) -> Rewrite:
     """The labelled lines of the reply; anything else (a preamble, code fences) is ignored."""
     statute, subs = None, []
     for label, text in _LINE.findall(reply):
-        text = text.strip("「」\"' ")[:MAX_QUERY_CHARS]
+        text = text.strip("「」\"' 　").strip()[:MAX_QUERY_CHARS]
         if not text or text == question:
             continue
         if label == "法令用語":
@@ -66,19 +66,26 @@ def rewrite(model: LLM, question: str) -> Rewrite:
     return parse_rewrite(llms.complete(model, PROMPT.format(question=question)), question)
 
 
-def fused_search(search: Search, question: str, options: SearchOptions, model: LLM) -> SearchResult:
-    """The question's own search, with the rewrites' hits fused in by weighted reciprocal rank."""
+def fused_search(search: Search, question: str, options: SearchOptions, model: LLM, *,
+                 sent: str | None = None) -> SearchResult:
+    """The question's own search, with the rewrites' hits fused in by weighted reciprocal rank. `sent` is
+    the question as the model may see it (personal data masked for an external one)."""
     base = search(question, options)
     t0 = perf_counter()
     try:
-        plan = rewrite(model, question)
+        plan = rewrite(model, sent or question)
     except llms.LLMError as exc:
         return replace(base, warnings=(*base.warnings, f"検索語の書き換えに失敗しました（{exc.kind}）。元の質問だけで検索しました。"))
     timings = {**base.timings_ms, "rewrite": round((perf_counter() - t0) * 1000, 3)}
     if not plan.queries:
         return replace(base, timings_ms=timings)
     wide = replace(options, use_hints=False)  # hints come from the user's question only
-    others = [search(q, wide) for q in plan.queries]
+    others = []
+    for q in plan.queries:
+        try:
+            others.append(search(q, wide))
+        except ValueError:  # a rewrite that is no query (only punctuation): the others still count
+            continue
     hits = fuse([base.hits, *(r.hits for r in others)], [1.0, *([REWRITE_WEIGHT] * len(others))],
                 k=options.k, rrf_k=options.rrf_k)
     note = "検索語を生成モデルで補いました: " + " / ".join(plan.queries)

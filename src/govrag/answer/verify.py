@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from govrag.answer.prompt import NOT_IN_SOURCES, OUTSIDE
 from govrag.answer.records import SentenceCheck, Verification
+from govrag.numerals import to_halfwidth_digits
 
-MARKER = re.compile(r"\[(\d{1,3})\]")
+MARKER = re.compile(r"[\[［]([0-9０-９]{1,3})[\]］]")  # [1] or ［１］: models write either
 QUOTE = re.compile(r"「([^「」]{2,})」")
 MIN_SUPPORT = 0.6
 MIN_TERMS = 2  # a sentence with fewer content words makes no claim to check (「以上です。」)
@@ -82,11 +83,12 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
     source_terms = {n: set(tokens(t)) for n, t in evidence.sources.items()}
     note_terms = set(tokens("\n".join(evidence.notes)))
     checks: list[SentenceCheck] = []
+    refused = False
     outside: list[str] = []
     unknown_markers: list[int] = []
     forged: list[str] = []
     for sentence in sentences(text):
-        cites = tuple(dict.fromkeys(int(n) for n in MARKER.findall(sentence)))
+        cites = tuple(dict.fromkeys(int(to_halfwidth_digits(n)) for n in MARKER.findall(sentence)))
         unknown_markers += [n for n in cites if n not in given and n not in unknown_markers]
         cited = [n for n in cites if n in given]
         forged += [q for q in _forged(sentence, cited, evidence) if q not in forged]
@@ -94,7 +96,8 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
             outside.append(sentence)
             continue
         claim = MARKER.sub("", sentence)
-        if NOT_IN_SOURCES in claim:
+        if _refusal_only(claim):  # the refusal itself claims nothing; a sentence that also says more is checked
+            refused = True
             continue
         terms = set(tokens(claim))
         if len(terms) < MIN_TERMS:
@@ -111,9 +114,16 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
     missing, unknown = names(text)
     missing = tuple(m for m in dict.fromkeys(missing) if not _told(m, evidence.absent))
     unknown = tuple(u for u in dict.fromkeys(unknown) if not _told(u, evidence.absent))
-    passed = not (unknown_markers or forged or missing or unknown) and all(c.supported for c in checks)
+    # An answer must rest on something checked: one made only of ［資料外］ sentences (or of nothing the
+    # verifier can read as a claim) is not grounded, unless it is the honest refusal.
+    grounded = bool(checks) or refused
+    passed = grounded and not (unknown_markers or forged or missing or unknown) and all(c.supported for c in checks)
     return Verification(passed, policy, tuple(checks), tuple(unknown_markers), tuple(forged), unknown, missing,
-                        tuple(outside))
+                        tuple(outside), grounded)
+
+
+def _refusal_only(claim: str) -> bool:
+    return claim.strip().rstrip("。．.").strip() == NOT_IN_SOURCES
 
 
 def _forged(sentence: str, cited: Sequence[int], evidence: Evidence) -> list[str]:

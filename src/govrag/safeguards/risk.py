@@ -87,7 +87,8 @@ def _detail(record: Mapping[str, Any], flags: tuple[str, ...]) -> tuple[str, ...
         counts = Counter(pii.LABELS.get(str(s.get("kind")), str(s.get("kind"))) for s in spans)
         lines.append("マスク: " + "、".join(f"{label}{n}件" for label, n in counts.items()))
     lines += [f"警告: {_short(str(w), 80)}" for w in record.get("warnings") or ()]
-    unique = list(dict.fromkeys(lines))
+    # Answer sentences, warnings and excerpts may hold personal data too: the report is circulated.
+    unique = list(dict.fromkeys(pii.mask(line).text for line in lines))
     return tuple(unique[:DETAIL_LINES]) + ((f"…ほか{len(unique) - DETAIL_LINES}件",) if len(unique) > DETAIL_LINES else ())
 
 

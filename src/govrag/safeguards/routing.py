@@ -3,9 +3,10 @@
 Government information is classified 機密性1 (public) to 機密性3. Every source (laws, diet, gazette,
 a ministry's own documents) has a level in the settings (`source_confidentiality`, default 1), and a
 chunk's own `confidentiality` attribute overrides it. An external endpoint (a cloud model, a gateway)
-may receive nothing above `external_max_confidentiality`: when a retrieved source is above it, nothing
-is sent at all and the answer is extractive, and so it is when the user declares the question itself
-above it. A model run inside the organisation receives everything.
+may receive nothing above `external_max_confidentiality`: the sources above it are withheld (`blocked`)
+and the model answers from the rest; when every source is above it, or the user declares the question
+itself above it, nothing is sent at all and the answer is extractive. A model run inside the
+organisation receives everything.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ HIGHEST: Final = 3
 
 @dataclass(frozen=True, slots=True)
 class Routing:
-    #: Whether the model may be called with these sources.
+    #: True when nothing is withheld; False when `blocked` names what may not be sent (all of it, or some).
     allowed: bool
     #: Chunk ids that may not be sent, in the order given (all of them when the question itself is above the limit).
     blocked: tuple[str, ...]
@@ -64,4 +65,6 @@ def route(levels: Mapping[str, int], *, question_level: int, external: bool, max
         return Routing(True, (), f"資料はすべて機密性{max_external}以下のため、外部のモデルに送れます。")
     counts = Counter(levels[cid] for cid in blocked)
     which = "、".join(f"機密性{level}の資料（{n}件）" for level, n in sorted(counts.items()))
-    return Routing(False, blocked, f"{which}は外部のモデルに送れないため、抽出回答にしました。")
+    if len(blocked) == len(levels):
+        return Routing(False, blocked, f"{which}は外部のモデルに送れないため、抽出回答にしました。")
+    return Routing(False, blocked, f"{which}は外部のモデルに送れないため、それを除いた資料だけで回答しました。")
