@@ -14,6 +14,7 @@ from govrag.answer.records import NO_EVIDENCE, Answer, AnswerCitation
 from govrag.models import Chunk
 from govrag.retrieval.search import SearchHit, SearchResult
 from govrag.sources import registry
+from govrag.sources.text import sentence_pieces
 
 MAX_QUOTE_CHARS = 400
 DELETED = "削除"  # the whole text of a repealed article that keeps its number
@@ -33,15 +34,11 @@ REQUEST_TERMS = frozenset(
     """.split()
 )
 _OPTION_LABEL = re.compile(r"[a-zＡ-Ｚａ-ｚア-ン]")
-# A 項 after the first starts a line with its number and a full-width space (sources/laws/egov_xml.py
-# renders ParagraphNum so); 号 lines start with a kanji numeral and belong to their 項.
-_PARAGRAPH_LINE = re.compile(r"\n(?=[0-9０-９]+　)")
 # 何 and the kanji after it ask for a quantity (何年以下, 何日前, 何歳, 何人以上): the form of the answer.
 _HOW_MANY = re.compile(r"何[一-龥々]*")
 # The label of a listed choice: a / Ａ / ア followed by a space or a stop, ①, (1) / （ア）.
 _OPTION_LINE = re.compile(r"^\s*(?:[A-Za-zＡ-Ｚａ-ｚア-ン][\s　.．、)）]|[①-⑳]\s*|[（(][0-9０-９A-Za-zア-ン]{1,2}[）)]\s*)")
 _QUOTED_TERM = re.compile(r"「([^「」]{1,40})」")
-_SENTENCE_END = re.compile(r"(?<=[。\n])")  # speeches and the gazette: after a sentence or a line
 
 
 def is_request_term(token: str) -> bool:
@@ -178,11 +175,11 @@ def alternatives(query: str) -> list[str]:
 def _evidence_texts(top: list[SearchHit]) -> list[str]:
     """Each quoted body, and the bodies of the quoted provisions of each law that has several among them.
     Speeches and gazette entries stand alone: two speakers do not make one answer."""
-    by_law: dict[str, list[str]] = {}
+    by_doc: dict[tuple[str, str], list[str]] = {}
     for h in top:
-        if h.chunk.source == "law":
-            by_law.setdefault(h.chunk.doc_id, []).append(h.chunk.body)
-    return [h.chunk.body for h in top] + ["\n".join(bodies) for bodies in by_law.values() if len(bodies) > 1]
+        if h.chunk.source in registry.names() and registry.get(h.chunk.source).units_combine:
+            by_doc.setdefault((h.chunk.source, h.chunk.doc_id), []).append(h.chunk.body)
+    return [h.chunk.body for h in top] + ["\n".join(bodies) for bodies in by_doc.values() if len(bodies) > 1]
 
 
 def _absent_law_lines(result: SearchResult, prefix: str = "") -> list[str]:
@@ -216,11 +213,11 @@ def _quote(chunk: Chunk) -> str:
     body = chunk.body
     if len(body) <= MAX_QUOTE_CHARS:
         return body
-    pieces = _PARAGRAPH_LINE.split(body) if chunk.source == "law" else _SENTENCE_END.split(body)
-    glue = "\n" if chunk.source == "law" else ""
+    source = registry.get(chunk.source) if chunk.source in registry.names() else None
+    pieces = source.quote_pieces(body) if source else sentence_pieces(body)
     quote = pieces[0]
     for piece in pieces[1:]:
-        if not piece or len(quote) + len(glue) + len(piece) > MAX_QUOTE_CHARS:
+        if len(quote) + len(piece) > MAX_QUOTE_CHARS:
             break
-        quote += glue + piece
+        quote += piece
     return body if len(quote) >= len(body) else quote.rstrip() + "…"

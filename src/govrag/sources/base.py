@@ -80,6 +80,9 @@ class Source(Protocol):
     title: str
     #: What a quote of one of its units is: 条文, 発言 (「資料に基づく回答（条文の抜粋）」).
     excerpt: str
+    #: Several of its units from one document may answer a question together (a law's rule spans
+    #: articles); a speech or a gazette entry stands alone: two speakers do not make one answer.
+    units_combine: bool
     #: Filters it offers (the API and CLI publish them; the index keeps their payload fields).
     filter_fields: tuple[FilterField, ...]
     #: Payload fields the vector store keeps beyond the core (chunk_id, source, doc_id, date, seq).
@@ -94,6 +97,10 @@ class Source(Protocol):
 
     def ingest(self, store: DocStore, spec: Any, settings: Settings, tick: Tick | None = None) -> IngestReport:
         """Read, chunk and store; resumable: what is stored unchanged is skipped."""
+
+    def quote_pieces(self, body: str) -> list[str]:
+        """A unit's body in the pieces a quote may stop between (they concatenate back to it): 項 for a
+        provision, so a ただし書 stays with its 項; sentences for a speech."""
 
     def hinter(self, docstore: DocStore) -> Hinter:
         """What queries say about this source, resolved against what the store holds (read once)."""

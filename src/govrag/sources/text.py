@@ -30,3 +30,11 @@ def split_text(text: str, max_chars: int, overlap: int = 1) -> list[str]:
     if len(text) <= max_chars or len(sentences) < 2:
         return [text]
     return pack(sentences, max_chars, overlap)
+
+
+_QUOTE_STOP = re.compile(r"(?<=[。\n])")
+
+
+def sentence_pieces(body: str) -> list[str]:
+    """`body` cut after each 。 and line end: the places a quote of a speech or a notice may stop."""
+    return [piece for piece in _QUOTE_STOP.split(body) if piece]

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from govrag.sources.text import sentence_pieces
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk, Filters, QueryHints
@@ -28,6 +29,7 @@ class DietSource:
     job_table = "diet"
     title = "国会会議録"
     excerpt = "発言"
+    units_combine = False
     filter_fields = (
         FilterField("speaker", "keyword", "Speakers as the minutes name them (石破茂; spaces are ignored).",
                     compact=True),
@@ -41,6 +43,9 @@ class DietSource:
     payload_fields = ("speaker", "positions", "house", "meeting", "side", "session", "speech_id")
     unit_kind = "speech"
     eval_levels = ("meeting", "speech")
+
+    def quote_pieces(self, body: str) -> list[str]:
+        return sentence_pieces(body)
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> DietSpec:
         if "path" not in table:

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from govrag.sources.text import sentence_pieces
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk, Filters, QueryHints
@@ -32,6 +33,7 @@ class GazetteSource:
     job_table = "gazette"
     title = "官報"
     excerpt = "記事"
+    units_combine = False
     filter_fields = (
         FilterField("edition", "keyword", "本紙, 号外, 政府調達 or 特別号外.", max_items=4),
         FilterField("kind", "keyword", "What the entry is: 法律, 政令, 省令・規則, 告示, 公告, 入札公告, 入札公示, 落札, "
@@ -44,6 +46,9 @@ class GazetteSource:
     payload_fields = ("edition", "kind", "issuers", "issue_number", "page")
     unit_kind = "page"
     eval_levels = ("issue", "page")
+
+    def quote_pieces(self, body: str) -> list[str]:
+        return sentence_pieces(body)
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> GazetteSpec:
         raw = table.get("paths", table.get("path"))

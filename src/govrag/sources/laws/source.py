@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,15 @@ from govrag.sources.laws.ingest import LawSourceSpec, ingest_laws
 from govrag.sources.laws.lawid import LawIdResolver
 
 
+_PARAGRAPH_LINE = re.compile(r"(?=\n[0-9０-９]+　)")
+
+
 class LawSource:
     name = "law"
     job_table = "laws"
     title = "法令"
     excerpt = "条文"
+    units_combine = True
     filter_fields = (
         FilterField("law_id", "keyword", "e-Gov LawIds (e.g. 129AC0000000089 for 民法)."),
         FilterField("law_type", "keyword", "Act, CabinetOrder, MinisterialOrdinance, Rule, Constitution, …", max_items=10),
@@ -33,6 +38,11 @@ class LawSource:
     payload_fields = ("law_id", "law_type", "year", "provision", "article_num")
     unit_kind = None
     eval_levels = ("law", "article")
+
+    def quote_pieces(self, body: str) -> list[str]:
+        """A provision's 項: each after the first starts a line with its number and a full-width space
+        (egov_xml renders ParagraphNum so); 号 lines belong to their 項."""
+        return [piece for piece in _PARAGRAPH_LINE.split(body) if piece]
 
     def job_spec(self, table: Mapping[str, Any], resolve: Callable[[str], Path], where: str) -> LawSourceSpec:
         if "path" not in table:
