@@ -18,7 +18,8 @@ from pathlib import Path
 from llama_index.core.llms import LLM
 
 from govrag.answer import rewrite as rewriting
-from govrag.answer.extractive import extractive_answer, word_coverage
+from govrag.answer.coverage import word_coverage
+from govrag.answer.extractive import extractive_answer
 from govrag.answer.generate import Event, Generator, Trace, last_answer, masks
 from govrag.answer.llm import make_llm
 from govrag.answer.records import Answer

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import re
 
-from govrag.answer.extractive import (
-    MAX_QUOTE_CHARS,
-    alternatives,
-    asked_words,
-    extractive_answer,
-    is_request_term,
-    word_coverage,
-)
+from govrag.answer.coverage import asked_words, is_request_term, word_coverage
+from govrag.answer.extractive import MAX_QUOTE_CHARS, alternatives, extractive_answer
 from govrag.index.sparse import Bm25Encoder
 from govrag.answer.records import NO_EVIDENCE
 from govrag.models import Chunk, SourceName

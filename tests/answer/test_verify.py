@@ -115,3 +115,19 @@ def test_the_refusal_phrase_does_not_shelter_a_claim_in_the_same_sentence() -> N
 def test_full_width_markers_are_read() -> None:
     v = verify("借地権の存続期間は三十年です［２］。", EVIDENCE, TOKENS, no_names)
     assert v.passed and v.sentences[0].cites == (2,)
+
+
+def test_a_wrong_premise_must_be_corrected_first() -> None:
+    told = Evidence(EVIDENCE.sources, notes=("民法 第七百九条の二 は収録された法令にありません（存在しない条項です）。",),
+                    question="民法第709条の2の内容は", absent=frozenset({"民法 第七百九条の二"}))
+    quoted = f"「{MINPO_709.splitlines()[1]}」と定められています[1]。"
+    v = verify(quoted, told, TOKENS, no_names)
+    assert not v.passed and v.uncorrected_premise == ("民法 第七百九条の二",)
+    assert verify(f"民法第709条の2は存在しません。第709条は{quoted}", told, TOKENS, no_names).passed
+
+
+def test_restating_the_question_is_not_support() -> None:
+    """The words of the question, tagged [1], are not in the source: the sentence is unsupported."""
+    v = verify("法律でいう「インフルエンサー」とは、フォロワーが何人以上いる人のことを指すのです[1]。", EVIDENCE, TOKENS,
+               no_names)
+    assert not v.passed and not v.sentences[0].supported

@@ -9,7 +9,6 @@ was sent and what came back is kept in a `Trace` for the audit log.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,17 +17,13 @@ from llama_index.core.llms import LLM
 
 from govrag.answer import llm as llms
 from govrag.answer.extractive import cite
-from govrag.answer.prompt import NOT_IN_SOURCES, PromptSource, build_prompt, is_refusal, source_text
+from govrag.answer.prompt import PromptSource, build_prompt, is_refusal, source_text
 from govrag.answer.records import Answer
-from govrag.answer.verify import MARKER, Evidence, NameCheck, Tokens, sentences, verify
+from govrag.answer.verify import Evidence, NameCheck, Tokens, corrects_premise, verify
 from govrag.config import Settings
 from govrag.retrieval.search import SearchHit, SearchResult
 from govrag.safeguards import injection, pii, routing
 
-#: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
-_CORRECTION = re.compile(r"存在しません|見当たりません|ではなく|誤り|誤っ|前提|定義されていません|定義はありません|規定されていません")
-#: Weaker: a plain negation counts only when the search itself found the premise absent.
-_NEGATION = re.compile(r"ありません|ない")
 
 Fallback = Callable[[SearchResult], Answer]
 log = logging.getLogger("govrag.answer")
@@ -185,16 +180,6 @@ def premise_notes(result: SearchResult) -> tuple[str, ...]:
         *(f"「{u}」という名前の法令は収録法令にありません（廃止・改称・通称の可能性があります）。" for u in result.unknown_laws),
         *(f"{n} は収録法令の一覧にありますが、本文はこのデータにありません。" for n in result.not_stored),
     )
-
-
-def corrects_premise(text: str, absent: bool = False) -> bool:
-    """The answer opens by saying the question's premise is wrong (`absent`: the search found a cited
-    provision or law missing, so a plain negation in the first sentence is that correction)."""
-    first = sentences(text)[:1]
-    if not first or NOT_IN_SOURCES in first[0]:
-        return False
-    claim = MARKER.sub("", first[0])
-    return bool(_CORRECTION.search(claim) or (absent and _NEGATION.search(claim)))
 
 
 def _flagged(answer: Answer, flag: str, warning: str) -> Answer:

@@ -53,6 +53,9 @@ class Verification:
     #: Some sentence was checked against the sources (or the answer is the refusal): an answer made only
     #: of ［資料外］ sentences is not grounded, and fails.
     grounded: bool = True
+    #: What the search found wrong with the question (a missing provision, an absent law) that the answer
+    #: neither corrected first nor declined for.
+    uncorrected_premise: tuple[str, ...] = ()
 
     @property
     def unsupported(self) -> int:
@@ -63,6 +66,7 @@ class Verification:
         """One line per failure, in the user's language."""
         return (
             *(() if self.grounded else ("資料に基づく文がありません（出典番号のある文がありません）",)),
+            *(f"質問の前提の誤り（{p}）を最初に指摘していません" for p in self.uncorrected_premise),
             *(f"[{n}] は提示した資料にありません" for n in self.unknown_markers),
             *(f"引用「{q}」は引用元の資料にありません" for q in self.forged_quotes),
             *(f"「{name}」は資料（収録法令・発言者）にありません" for name in self.unknown_names),

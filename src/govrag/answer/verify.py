@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from govrag.answer.coverage import asked_words, word_coverage
 from govrag.answer.prompt import NOT_IN_SOURCES, OUTSIDE
 from govrag.answer.records import SentenceCheck, Verification
 from govrag.numerals import to_halfwidth_digits
@@ -30,6 +31,10 @@ MARKER = re.compile(r"[\[［]([0-9０-９]{1,3})[\]］]")  # [1] or ［１］: m
 QUOTE = re.compile(r"「([^「」]{2,})」")
 MIN_SUPPORT = 0.6
 MIN_TERMS = 2  # a sentence with fewer content words makes no claim to check (「以上です。」)
+#: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
+_CORRECTION = re.compile(r"存在しません|見当たりません|ではなく|誤り|誤っ|前提|定義されていません|定義はありません|規定されていません")
+#: Weaker: a plain negation counts only when the search itself found the premise absent.
+_NEGATION = re.compile(r"ありません|ない")
 _ENDS = "。！？!?\n"
 _DIGITS = re.compile(r"^\d+$")
 _SPACE = re.compile(r"\s+")
@@ -99,13 +104,13 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
         if _refusal_only(claim):  # the refusal itself claims nothing; a sentence that also says more is checked
             refused = True
             continue
-        terms = set(tokens(claim))
-        if len(terms) < MIN_TERMS:
+        if len(asked_words(claim, tokens)) < MIN_TERMS:
             continue
         pool = set().union(*(source_terms[n] for n in cited)) if cited else note_terms
+        backing = "\n".join(evidence.sources[n] for n in cited) if cited else "\n".join(evidence.notes)
         problems = []
-        support = len(terms & pool) / len(terms)
-        numbers = sorted(t for t in terms if _DIGITS.match(t) and t not in pool)
+        support = word_coverage(claim, backing, tokens)
+        numbers = sorted(t for t in set(tokens(claim)) if _DIGITS.match(t) and t not in pool)
         if numbers:
             problems.append(f"数値 {'、'.join(numbers)} は出典にありません")
         if support < min_support:
@@ -117,9 +122,27 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
     # An answer must rest on something checked: one made only of ［資料外］ sentences (or of nothing the
     # verifier can read as a claim) is not grounded, unless it is the honest refusal.
     grounded = bool(checks) or refused
-    passed = grounded and not (unknown_markers or forged or missing or unknown) and all(c.supported for c in checks)
+    # A premise the search found wrong (a missing provision, an unknown or unstored law) must be corrected
+    # first, or the sources declared not to answer: quoting the nearest provision as if it were the one
+    # asked about is the answer a user must never get.
+    if evidence.absent and not refused and not corrects_premise(text, absent=True):
+        problems_premise: tuple[str, ...] = tuple(sorted(evidence.absent))
+    else:
+        problems_premise = ()
+    passed = (grounded and not (unknown_markers or forged or missing or unknown or problems_premise)
+              and all(c.supported for c in checks))
     return Verification(passed, policy, tuple(checks), tuple(unknown_markers), tuple(forged), unknown, missing,
-                        tuple(outside), grounded)
+                        tuple(outside), grounded, problems_premise)
+
+
+def corrects_premise(text: str, absent: bool = False) -> bool:
+    """The answer opens by saying the question's premise is wrong (`absent`: the search found a cited
+    provision or law missing, so a plain negation in the first sentence is that correction)."""
+    first = sentences(text)[:1]
+    if not first or NOT_IN_SOURCES in first[0]:
+        return False
+    claim = MARKER.sub("", first[0])
+    return bool(_CORRECTION.search(claim) or (absent and _NEGATION.search(claim)))
 
 
 def _refusal_only(claim: str) -> bool:
