@@ -22,5 +22,5 @@ govrag eval --suite eval/suite-llm.toml --kpi eval/kpi-llm.toml --llm endpoint -
     --datasets lawqa_dev_randomized --limit "${MC_LIMIT:-20}" --out "$OUT/order" --title "$TITLE: option order" || true
 # 3. what query rewriting adds to retrieval (answers extractive: only the search changes)
 GOVRAG_ANSWER_MODE=extractive govrag eval --suite eval/suite-llm.toml --kpi eval/kpi-llm.toml --llm endpoint \
-    --runs hybrid_hints,hybrid_hints_rewrite --datasets paraphrased --sample "${REWRITE_SAMPLE:-20}" \
+    --runs hybrid_hints,hybrid_hints_rewrite --datasets paraphrased,lawqa_dev_search --sample "${REWRITE_SAMPLE:-20}" \
     --out "$OUT/rewrite" --title "$TITLE: query rewriting" || true

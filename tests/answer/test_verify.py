@@ -131,3 +131,14 @@ def test_restating_the_question_is_not_support() -> None:
     v = verify("法律でいう「インフルエンサー」とは、フォロワーが何人以上いる人のことを指すのです[1]。", EVIDENCE, TOKENS,
                no_names)
     assert not v.passed and not v.sentences[0].supported
+
+
+def test_a_claim_that_negates_what_its_source_affirms_is_unsupported() -> None:
+    source = ("医薬品、医療機器等の品質、有効性及び安全性の確保等に関する法律 第二十三条の三十三（承継）\n"
+              "再生医療等製品承認取得者について合併があつたときは、合併後存続する法人は、当該再生医療等製品承認取得者の地位を承継する。")
+    evidence = Evidence({1: source})
+    v = verify("合併後存続する法人は、再生医療等製品承認取得者の地位を承継できない[1]。", evidence, TOKENS, no_names)
+    assert not v.passed and v.sentences[0].problems == ("否定「承継できない」は出典にありません",)
+    assert verify("合併後存続する法人は、再生医療等製品承認取得者の地位を承継します[1]。", evidence, TOKENS, no_names).passed
+    backed = Evidence({1: "建物の賃貸人は、その終了を建物の転借人に対抗することができない。"})
+    assert verify("建物の賃貸人は、終了を建物の転借人に対抗できない[1]。", backed, TOKENS, no_names).passed

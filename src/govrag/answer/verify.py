@@ -33,6 +33,10 @@ MIN_SUPPORT = 0.6
 MIN_TERMS = 2  # a sentence with fewer content words makes no claim to check (「以上です。」)
 #: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
 _CORRECTION = re.compile(r"存在しません|見当たりません|ではなく|誤り|誤っ|前提|定義されていません|定義はありません|規定されていません")
+#: A negated predicate with a kanji stem of two or more characters: 承継できない, 適用しない, 認定されない.
+_NEGATED = re.compile(r"([一-龥々]{2,})(?:することが|することは)?(?:でき|し|され|さ)(?:ない|ません|ず)")
+#: What backs it in the source: a negation within a few characters after the same stem.
+_NEGATION_AFTER = re.compile(r"[^。、\n]{0,10}?(?:ない|ません|ず)")
 #: Weaker: a plain negation counts only when the search itself found the premise absent.
 _NEGATION = re.compile(r"ありません|ない")
 _ENDS = "。！？!?\n"
@@ -115,6 +119,7 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
             problems.append(f"数値 {'、'.join(numbers)} は出典にありません")
         if support < min_support:
             problems.append(f"出典の語句との一致 {support:.0%}" if cited else "出典番号 [n] がなく、確認事項にもありません")
+        problems += [f"否定「{neg}」は出典にありません" for neg in unbacked_negations(claim, backing)]
         checks.append(SentenceCheck(sentence, cites, round(support, 3), not problems, tuple(problems)))
     missing, unknown = names(text)
     missing = tuple(m for m in dict.fromkeys(missing) if not _told(m, evidence.absent))
@@ -143,6 +148,29 @@ def corrects_premise(text: str, absent: bool = False) -> bool:
         return False
     claim = MARKER.sub("", first[0])
     return bool(_CORRECTION.search(claim) or (absent and _NEGATION.search(claim)))
+
+
+def unbacked_negations(claim: str, backing: str) -> list[str]:
+    """Negated predicates of a claim (「承継できない」) whose stem the backing text never negates.
+
+    Word overlap cannot see a reversed meaning: 「地位を承継できない」 shares every word with 「地位を
+    承継する」. A claim that negates what its source affirms is the commonest way a small model gets a
+    provision backwards, so each negation must be found in the source too (within a few characters of
+    its stem: 「対抗できない」 is backed by 「対抗することができない」)."""
+    found = []
+    for m in _NEGATED.finditer(claim):
+        stem = m.group(1)
+        if not any(_NEGATION_AFTER.match(backing, i + len(stem)) for i in _positions(backing, stem)):
+            found.append(m.group(0))
+    return found
+
+
+def _positions(text: str, part: str) -> list[int]:
+    out, i = [], text.find(part)
+    while i >= 0:
+        out.append(i)
+        i = text.find(part, i + 1)
+    return out
 
 
 def _refusal_only(claim: str) -> bool:

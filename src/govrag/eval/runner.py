@@ -204,8 +204,8 @@ def run_suite(
             rewrite = run in suite.rewrites
             for q in questions:
                 result = service.search(q.query, options, rewrite=rewrite)
-                records.append(evaluate_question(service, name, run, q, result, present, llm,
-                                                 generate=dataset.generate))
+                records.append(evaluate_question(service, name, run, q, result, present,
+                                                 llm if dataset.choose else None, generate=dataset.generate))
                 if on_question:
                     on_question()
     return records, sizes

@@ -32,6 +32,8 @@ class Dataset:
     source: tuple[str, ...] = ()
     #: false: answers are always extractive (the shuffled multiple-choice copies need only the model's letter).
     generate: bool = True
+    #: false: the model is not asked the multiple-choice letter (a run that measures the search only).
+    choose: bool = True
 
     def load(self) -> list[EvalQuestion]:
         if not self.path.is_file():
@@ -89,10 +91,10 @@ def load_suite(path: Path, shared_data: Path | None) -> Suite:
         unknown_sources = [s for s in source if s not in registry.names()]
         if unknown_sources:
             raise SuiteError(f"{path}: dataset {name}: unknown source(s) {unknown_sources}; use {list(registry.names())}")
-        generate = entry.get("generate", True)
-        if not isinstance(generate, bool):
-            raise SuiteError(f"{path}: dataset {name}: generate must be true or false")
-        datasets[name] = Dataset(name, kind, (path.parent / where).resolve(), tuple(source), generate)
+        flags = {flag: entry.get(flag, True) for flag in ("generate", "choose")}
+        if not all(isinstance(v, bool) for v in flags.values()):
+            raise SuiteError(f"{path}: dataset {name}: generate and choose must be true or false")
+        datasets[name] = Dataset(name, kind, (path.parent / where).resolve(), tuple(source), **flags)
     runs: dict[str, SearchOptions] = {}
     rewrites = set()
     for name, entry in raw.get("runs", {}).items():
