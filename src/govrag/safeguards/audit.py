@@ -54,7 +54,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -274,22 +273,17 @@ class AuditLog:
         digest = hashlib.sha256()
         count = 0
         first = last = None
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for line, record in self._selected(since, until, key_id, None, skipped.append):
-                    fh.write(line.raw + b"\n")
-                    digest.update(line.raw + b"\n")
-                    count += 1
-                    first = first or record["time"]
-                    last = record["time"]
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        def lines() -> Iterator[bytes]:
+            nonlocal count, first, last
+            for line, record in self._selected(since, until, key_id, None, skipped.append):
+                digest.update(line.raw + b"\n")
+                count += 1
+                first = first or record["time"]
+                last = record["time"]
+                yield line.raw + b"\n"
+
+        atomic_write(out, lines())
         problems = self.verify()
         manifest = out.with_name(f"{out.stem}.manifest.json")
         atomic_write(manifest, json.dumps({
