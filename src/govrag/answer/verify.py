@@ -8,12 +8,14 @@ Four checks, each cheap and each one a user would otherwise make by hand:
 * every provision and name the answer states exists (the sources' own hint readers, run over the
   answer: 「民法第1500条」 is a missing provision, 「スパイ防止法」 an unknown law) — except those
   the search already found absent, which the answer is expected to correct;
-* each sentence is supported: its content words (Sudachi, the BM25 tokenizer's normalised forms, so
-  三十年 and 30年 agree) are mostly found in the sources it cites, and every number it states is.
+* each sentence is supported: its words (the extractive answer's own measure, answer/coverage.py;
+  Sudachi's normalised forms, so 三十年 and 30年 agree) are mostly found in the sources it cites, and
+  so is every number it states and every negation it makes (「承継できない」 against 「承継する」).
   A sentence without a marker is supported only by the search's premise notes; one marked
-  ［資料外］ is declared outside the sources and listed, not counted.
+  ［資料外］ is declared outside the sources and listed, not counted; an answer needs at least one
+  checked sentence (or to be the refusal), and a premise the search found wrong corrected first.
 
-The thresholds were set on a hand-labelled sample of a real model's sentences (docs/answers.md).
+Checked against a hand-labelled sample of a real model's sentences (docs/answers.md).
 """
 
 from __future__ import annotations
