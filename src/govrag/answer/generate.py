@@ -40,7 +40,7 @@ class Trace:
     routing: dict[str, Any] | None = None
     injections: tuple[dict[str, Any], ...] = ()
     error: str | None = None
-    #: The model that was (or would have been) called.
+    #: The model that was called (None when none was: no hits, or the routing withheld everything).
     model: str | None = None
     #: The sources' texts as the model saw them (neutralised, before masking): what it was verified against.
     given: tuple[str, ...] = ()
@@ -66,7 +66,7 @@ class Generator:
         hits = result.hits[: self.settings.llm_sources]
         model = llms.model_name(self.llm)
         if not hits:  # nothing to ground on: the extractive refusal says so without a model call
-            yield "answer", (self.fallback(result), Trace(model=model))
+            yield "answer", (self.fallback(result), Trace())
             return
         external = self.settings.llm_external
         levels = {h.chunk.id: routing.level_of(h.chunk.source, h.chunk.attrs, self.settings.source_confidentiality)
@@ -78,7 +78,7 @@ class Generator:
         if not route.allowed and (not sent or question_level > self.settings.external_max_confidentiality):
             answer = self.fallback(result)
             yield "answer", (_flagged(answer, "routing_blocked", route.reason),
-                             Trace(routing=route_record, model=model))
+                             Trace(routing=route_record))  # no model was called
             return
         mask = masks(self.settings)
         question, sources, masked, findings, given = self._inputs(result.query, sent, mask)
