@@ -12,9 +12,7 @@ health probes, which run on the event loop, answer at once.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
@@ -35,7 +33,6 @@ from govrag.safeguards import http as safeguards_http
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
-log = logging.getLogger("govrag.api")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
     401: {"model": ErrorOut, "description": "API keys are configured and none (or an unknown one) was sent"},
@@ -137,7 +134,8 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             answer = await in_worker(lambda: last_answer(events))
             return ask_out(body, answer)
         # The search and the model's first words happen before the response starts, so a bad request or
-        # damaged data is still a 4xx/5xx with a body; after that every failure ends in an `answer` event.
+        # damaged data is still a 4xx/5xx with a body; after that a failing model ends in an `answer` event
+        # (the extractive one), and a fault of the server in an `error` event.
         first = await in_worker(lambda: next(events))
 
         async def sse() -> AsyncIterator[bytes]:
@@ -151,9 +149,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
                     yield _sse("delta", {"text": value})
                     event = await in_worker(lambda: next(events, None))
             except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
-                incident = uuid.uuid4().hex[:12]
-                log.exception("incident %s: /ask stream", incident)
-                yield _sse("error", {"detail": f"internal error (incident {incident}); the server log has the details"})
+                yield _sse("error", {"detail": api_guard.incident("POST /ask (stream)")})
             finally:  # a client gone mid-stream: end the generator, which writes the audit record
                 with anyio.CancelScope(shield=True):
                     await in_worker(events.close)

@@ -130,8 +130,12 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        incident = uuid.uuid4().hex[:12]
-        log.exception("incident %s: %s %s", incident, request.method, request.url.path)
-        return JSONResponse({"detail": f"internal error (incident {incident}); the server log has the details"},
-                            status_code=500)
+        return JSONResponse({"detail": incident(f"{request.method} {request.url.path}")}, status_code=500)
+
+
+def incident(where: str) -> str:
+    """Log the exception being handled under a fresh incident id; the one line a client is told."""
+    number = uuid.uuid4().hex[:12]
+    log.exception("incident %s: %s", number, where)
+    return f"internal error (incident {number}); the server log has the details"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import click
 import typer
@@ -387,9 +387,9 @@ def _service(data_dir: Path | None, *, check_pages: bool = False) -> Service:
     return _service_for(settings_for(data_dir), check_pages=check_pages)
 
 
-def _service_for(settings: Settings, *, check_pages: bool = False) -> Service:
+def _service_for(settings: Settings, *, check_pages: bool = False, llm: Any = None) -> Service:
     try:
-        service = Service(settings, check_pages=check_pages)
+        service = Service(settings, check_pages=check_pages, llm=llm)
     except (NotReady, StoreError, DataError) as exc:
         fail(str(exc))
     _warn(service.warnings())
@@ -462,10 +462,7 @@ def eval_cmd(
             raise ValueError("--llm endpoint: no endpoint configured (set GOVRAG_LLM_BASE_URL)")
     except (SuiteError, ValueError) as exc:
         fail(str(exc))
-    try:
-        service = Service(settings, check_pages=False, llm=model)
-    except (NotReady, StoreError, DataError) as exc:
-        fail(str(exc))
+    service = _service_for(settings, llm=model)
     try:
         total = sum(len(spread(d.load(), sample)[:limit]) for d in chosen.datasets.values()) * len(chosen.runs)
         with progress() as bar:

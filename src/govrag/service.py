@@ -35,7 +35,7 @@ from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
-from govrag.safeguards import pii
+from govrag.safeguards import pii, routing
 from govrag.safeguards.audit import AuditLog
 
 META_FILE = "meta.json"
@@ -298,8 +298,10 @@ class Service:
         return result
 
     def _may_send(self, level: int) -> bool:
-        """Whether a question of this 機密性 level may go to the configured model."""
-        return not self.settings.llm_external or level <= self.settings.external_max_confidentiality
+        """Whether a question of this 機密性 level may go to the configured model (the routing rule, with no
+        sources yet)."""
+        return routing.route({}, question_level=level, external=self.settings.llm_external,
+                             max_external=self.settings.external_max_confidentiality).allowed
 
     def ask(self, question: str, options: SearchOptions = SearchOptions(k=5), *, caller: Caller | None = None,
             rewrite: bool | None = None) -> Answer:
@@ -315,14 +317,14 @@ class Service:
         trace: Trace | None = None
         unfinished = "client_disconnected"  # unless the answer comes, or an error does
         try:
-            if self.generator is not None and streaming:
-                for kind, value in self.generator.events(result, question_level=level):
+            if self.generator is None:
+                answer, trace = self.extractive(result), Trace()
+            else:
+                for kind, value in self.generator.events(result, question_level=level, streaming=streaming):
                     if kind == "answer":
                         answer, trace = value
                     else:
                         yield kind, value
-            else:
-                answer, trace = self.answer_traced(result, confidentiality=level)
         except Exception:
             unfinished = "error"
             raise
@@ -434,7 +436,7 @@ def audit_record(kind: str, caller: Caller, question: str, options: SearchOption
         "source_ids": [h.chunk.id for h in result.hits], "sources": [h.chunk.label for h in result.hits],
         "prompt": trace.prompt if trace else None, "raw": trace.raw if trace else None,
         "answer": answer.text if answer else None, "sufficient": answer.sufficient if answer else None,
-        "verification": verification, "model": (trace.model if trace else None) or (answer.model if answer else None),
+        "verification": verification, "model": trace.model if trace else None,
         "pii": list(trace.pii) if trace else [], "routing": trace.routing if trace else None,
         "injection": list(trace.injections) if trace else [], "llm_error": trace.error if trace else None,
         "flags": list(answer.flags) if answer else [],

@@ -34,7 +34,8 @@ def server_process(data_dir: Path, timeout_s: float = 60) -> Iterator[tuple[str,
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "GOVRAG_OPEN_RATE_LIMIT_PER_MINUTE": "0"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "GOVRAG_OPEN_RATE_LIMIT_PER_MINUTE": "0"},
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -101,8 +101,7 @@ class Generator:
             else:
                 raw = llms.generate(self.llm, prompt)
         except llms.LLMError as exc:
-            answer = self.fallback(result)
-            answer = replace(answer, warnings=(*answer.warnings, exc.warning), flags=(*answer.flags, "llm_error"))
+            answer = _flagged(self.fallback(result), "llm_error", exc.warning)
             # What the user already saw of a stream cut short is kept for the audit log.
             yield "answer", (answer, replace(trace, error=str(exc), raw="".join(parts) if streaming else None))
             return
@@ -111,9 +110,8 @@ class Generator:
             checked = self._checked(result, text, sent, given, route, findings, bool(masked and masked.spans))
         except Exception as exc:  # noqa: BLE001 - the stream has begun: it must end in an answer, never an error
             log.exception("verification failed to run")
-            answer = self.fallback(result)
-            checked = replace(answer, warnings=(*answer.warnings, "生成回答を検証できなかったため、抽出回答を示します。"),
-                              flags=(*answer.flags, "verification_failed"))
+            checked = _flagged(self.fallback(result), "verification_failed",
+                               "生成回答を検証できなかったため、抽出回答を示します。")
             trace = replace(trace, error=f"verification: {type(exc).__name__}")
         yield "answer", (checked, replace(trace, raw=raw))
 
@@ -144,7 +142,7 @@ class Generator:
                  route: routing.Routing, findings: list[dict[str, Any]], masked: bool) -> Answer:
         evidence = Evidence(
             sources={n: t for n, t in enumerate(given, start=1)}, notes=premise_notes(result),
-            question=result.query, absent=frozenset((*result.missing, *result.unknown_laws, *result.not_stored)))
+            question=result.query, absent=frozenset(result.absent))
         check = verify(text, evidence, self.tokens, self.names, policy=self.settings.verify_policy)
         flags = [*(["injection"] if findings else []), *(["routing_blocked"] if not route.allowed else []),
                  *(["pii_masked"] if masked else []),

@@ -31,6 +31,7 @@ from govrag.numerals import to_halfwidth_digits
 
 MARKER = re.compile(r"[\[［]([0-9０-９]{1,3})[\]］]")  # [1] or ［１］: models write either
 QUOTE = re.compile(r"「([^「」]{2,})」")
+_LEADING_MARKERS = re.compile(rf"\s*((?:{MARKER.pattern})+)")  # markers written after the 。
 MIN_SUPPORT = 0.6
 MIN_TERMS = 2  # a sentence with fewer content words makes no claim to check (「以上です。」)
 #: A first sentence that says the premise is wrong: the answer corrects the question instead of answering it.
@@ -79,7 +80,7 @@ def sentences(text: str) -> list[str]:
         out.append("".join(buf))
     merged: list[str] = []
     for piece in out:
-        lead = re.match(r"\s*((?:\[\d{1,3}\])+)", piece)
+        lead = _LEADING_MARKERS.match(piece)
         if lead and merged:
             merged[-1] = merged[-1].rstrip() + lead.group(1)
             piece = piece[lead.end():]

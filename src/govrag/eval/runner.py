@@ -137,7 +137,7 @@ def evaluate_question(
         article_rank=first_hit_rank(ranked, set(in_index)) if in_index else None,
         law_rank=first_hit_rank(docs, {doc_key(k) for k in in_index}) if in_index else None,
         refused=not answer.sufficient,
-        premise_holds=not (result.missing or result.unknown_laws or result.not_stored),
+        premise_holds=not result.absent,
         citations=[f"{c.label} {c.url}" for c in answer.citations],
         invalid_citations=invalid, unsupported_quotes=unsupported,
         citation_hits=sum(1 for k in cited_keys if k in in_index) if answer.sufficient else 0,

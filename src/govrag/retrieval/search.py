@@ -97,6 +97,11 @@ class SearchResult:
     def asked(self) -> str:
         return self.asks or self.query
 
+    @property
+    def absent(self) -> tuple[str, ...]:
+        """Everything the question names that the store lacks: missing provisions, unknown and unstored laws."""
+        return (*self.missing, *self.unknown_laws, *self.not_stored)
+
 
 class Searcher:
     """Everything a query needs, opened once: document store, vector store, encoders."""
