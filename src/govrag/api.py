@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path as PathLib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import FastAPI, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 
 from govrag import api_guard
 from govrag.api_models import (
@@ -33,6 +35,8 @@ from govrag.safeguards import http as safeguards_http
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
+UI_DIR = PathLib(__file__).parent / "ui"
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
     401: {"model": ErrorOut, "description": "API keys are configured and none (or an unknown one) was sent"},
@@ -171,8 +175,15 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             before=[ChunkOut.of(c) for c in view.before],
             after=[ChunkOut.of(c) for c in view.after],
             linked_from=[ChunkOut.of(c) for c in view.linked_from],
+            linked=[ChunkOut.of(c) for c in view.linked],
         )
 
+    @app.get("/", include_in_schema=False)
+    async def ui() -> FileResponse:
+        """The research UI: one page and its assets, all shipped in the package (no CDN: it works offline)."""
+        return FileResponse(UI_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=UI_DIR), name="static")
     return app
 
 

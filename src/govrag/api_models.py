@@ -244,6 +244,8 @@ class DocumentOut(BaseModel):
     after: list[ChunkOut]
     #: Other sources' chunks that point at this document: a law's promulgation and amendment entries in the gazette.
     linked_from: list[ChunkOut] = Field(default_factory=list)
+    #: What the unit's own record links to: for a speech, the question it answers or the answers it got.
+    linked: list[ChunkOut] = Field(default_factory=list)
 
 
 class HealthOut(BaseModel):

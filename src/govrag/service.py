@@ -76,6 +76,8 @@ class DocumentView:
     after: list[Chunk]
     #: Other sources' chunks that point at this document (the gazette entries that promulgated or amended a law).
     linked_from: list[Chunk] = field(default_factory=list)
+    #: What the unit's own record links to: a speech's question or the answers it got (its Q–A pair).
+    linked: list[Chunk] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,8 +398,10 @@ class Service:
             return None
         i = chunk.seq
         around = self.docstore.chunks_of(chunk.source, chunk.doc_id, chunk.version, seqs=(i - neighbours, i + neighbours))
+        links = list(chunk.attrs.get("links") or ())
         return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i],
-                            self.docstore.linked_from(chunk.source, chunk.doc_id))
+                            self.docstore.linked_from(chunk.source, chunk.doc_id),
+                            self.docstore.chunks_by_id(links) if links else [])
 
     def health(self) -> dict[str, object]:
         """Status ("ok" only when no problem is known), the problems with their repairs, what is being

@@ -39,7 +39,7 @@ Role = Literal["user", "admin"]
 KEY_PREFIX = "grk_"
 ANONYMOUS = "anonymous"
 FILE_FORMAT = "govrag-api-keys/1"
-OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/openapi.json", "/redoc")
+OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/openapi.json", "/redoc", "/static")  # and the UI page "/"
 ADMIN_PATHS = ("/risk",)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
@@ -241,7 +241,7 @@ class KeyGuard:
             return
         state = scope.setdefault("state", {})
         path: str = scope.get("path", "")
-        if _matches(path, self.open_paths):
+        if path == "/" or _matches(path, self.open_paths):  # the UI page holds no data: its API calls send the key
             state["key_id"] = ANONYMOUS
             await self.app(scope, receive, send)
             return
