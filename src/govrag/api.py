@@ -12,6 +12,7 @@ health probes, which run on the event loop, answer at once.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import os
 from pathlib import Path as PathLib
 from collections.abc import AsyncIterator, Callable
@@ -20,22 +21,27 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import FastAPI, HTTPException, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from govrag import api_guard
 from govrag.api_models import (
-    CHUNK_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HitOut, ReadyOut,
-    SearchIn, SearchOut,
+    CHUNK_ID_PATTERN, REPORT_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HistoryItemOut,
+    HistoryOut, HitOut, ReadyOut, ReportOut, ResearchIn, SearchIn, SearchOut,
 )
 from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
 from govrag.config import Settings
+from govrag.research import export
+from govrag.research.history import HistoryError
+from govrag.research.pipeline import ResearchOptions
+from govrag.research.records import Report
 from govrag.safeguards import http as safeguards_http
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
 UI_DIR = PathLib(__file__).parent / "ui"
+ReportId = Annotated[str, Path(pattern=REPORT_ID_PATTERN, description="A report id from POST /research")]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON text (bytes that do not decode)"},
@@ -178,6 +184,93 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             linked=[ChunkOut.of(c) for c in view.linked],
         )
 
+    # -- research ----------------------------------------------------------------------------------------
+
+    def owner(request: Request) -> str | None:
+        """Whose reports a request may see: its key's own; on an open API (no keys), every report."""
+        key_id = str(request.scope.get("state", {}).get("key_id", "anonymous"))
+        return None if key_id == "anonymous" else key_id
+
+    async def history(fn: Callable[[], T]) -> T:
+        try:
+            return await in_worker(fn)
+        except HistoryError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+
+    @app.post("/research", response_model=ReportOut, responses={
+        **_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": (
+            "The report; with stream=true (the default), server-sent events: `step` {step, label, status, ms, "
+            "detail} as each step starts and ends, `subqueries`, `sources`, `outline`, `delta` {section, text} "
+            "while a model writes, `section` {index, section}, then `report` (this body).")}})
+    async def research(body: ResearchIn, request: Request) -> Any:
+        """Lawsy-style research: sub-queries → sources → outline → sections → conclusion → mind map, kept in
+        the history (GET /research)."""
+        who = caller(request, body.confidentiality)
+        options = ResearchOptions(filters=body.filters.to_filters(), max_subqueries=body.max_subqueries,
+                                  per_query=body.per_query, max_sources=body.max_sources,
+                                  max_sections=body.max_sections, generate=body.generate)
+        events = svc().researcher.events(body.question, options, caller=who)
+        if not body.stream:
+            report = await history(lambda: next(v for k, v in events if k == "report"))
+            return _report_json(report, body.filters.notes)
+        first = await history(lambda: next(events))  # the first step starts before the response does
+
+        async def sse() -> AsyncIterator[bytes]:
+            event: tuple[str, Any] | None = first
+            try:
+                while event is not None:
+                    kind, value = event
+                    if kind == "report":
+                        yield _sse("report", _report_dict(value, body.filters.notes))
+                        return
+                    yield _sse(kind, value)
+                    event = await in_worker(lambda: next(events, None))
+            except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
+                yield _sse("error", {"detail": api_guard.incident("POST /research (stream)")})
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await in_worker(events.close)
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/research", response_model=HistoryOut, responses=_ERRORS)
+    async def research_list(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                            offset: Annotated[int, Query(ge=0)] = 0) -> HistoryOut:
+        """The research history, newest first (a key sees its own reports)."""
+        entries, total = await history(lambda: svc().history.list(owner(request), limit=limit, offset=offset))
+        return HistoryOut(items=[HistoryItemOut(**asdict(e)) for e in entries], total=total)
+
+    _NOT_FOUND = {404: {"model": ErrorOut, "description": "No such report (or not this key's)"}, **_ERRORS}
+
+    async def stored(report_id: str, request: Request) -> Report:
+        report = await history(lambda: svc().history.get(report_id, owner(request)))
+        if report is None:
+            raise HTTPException(status_code=404, detail=f"no report with id {report_id}")
+        return report
+
+    @app.get("/research/{report_id}", response_model=ReportOut, responses=_NOT_FOUND)
+    async def research_get(report_id: ReportId, request: Request) -> Any:
+        return _report_json(await stored(report_id, request))
+
+    @app.get("/research/{report_id}/markdown", responses={
+        **_NOT_FOUND, 200: {"content": {"text/markdown": {}}, "description": "The report as Markdown (a download)"}})
+    async def research_markdown(report_id: ReportId, request: Request) -> Response:
+        report = await stored(report_id, request)
+        return Response(export.markdown(report), media_type="text/markdown; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="research-{report.id}.md"'})
+
+    @app.get("/research/{report_id}/print", response_class=HTMLResponse, responses=_NOT_FOUND)
+    async def research_print(report_id: ReportId, request: Request) -> HTMLResponse:
+        """The report as a standalone print-friendly page (no script, no outside asset)."""
+        return HTMLResponse(export.print_html(await stored(report_id, request)))
+
+    @app.delete("/research/{report_id}", status_code=204, responses=_NOT_FOUND)
+    async def research_delete(report_id: ReportId, request: Request) -> Response:
+        if not await history(lambda: svc().history.delete(report_id, owner(request))):
+            raise HTTPException(status_code=404, detail=f"no report with id {report_id}")
+        return Response(status_code=204)
+
     @app.get("/", include_in_schema=False)
     async def ui() -> FileResponse:
         """The research UI: one page and its assets, all shipped in the package (no CDN: it works offline)."""
@@ -185,6 +278,18 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     app.mount("/static", StaticFiles(directory=UI_DIR), name="static")
     return app
+
+
+def _report_dict(report: Report, notes: list[str] | None = None) -> dict[str, Any]:
+    """The report as the API sends it (a filter read otherwise than written is said in its warnings)."""
+    data = report.as_dict()
+    if notes:
+        data["warnings"] = [*notes, *data["warnings"]]
+    return ReportOut.model_validate(data).model_dump(mode="json")
+
+
+def _report_json(report: Report, notes: list[str] | None = None) -> JSONResponse:
+    return JSONResponse(_report_dict(report, notes))
 
 
 def _sse(event: str, data: Any) -> bytes:

@@ -17,7 +17,7 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictBool, StrictStr, create_model, model_validator,
 )
 
-from govrag.answer.records import AnswerCitation, Verification
+from govrag.answer.records import AnswerCitation, SentenceCheck, Verification
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
 from govrag.models import Chunk
@@ -266,3 +266,99 @@ class ErrorOut(BaseModel):
     """A 413, 503 or 500 body: one line, never the request echoed back."""
 
     detail: str
+
+
+# -- research (research/) -------------------------------------------------------------------------------------
+REPORT_ID_PATTERN = r"^[0-9a-f]{16}$"
+
+
+class ResearchIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    question: Query
+    filters: FiltersIn = Field(default_factory=FiltersIn)  # type: ignore[valid-type]
+    stream: StrictBool = Field(default=True, description=(
+        "true: a text/event-stream of `step`, `subqueries`, `sources`, `outline`, `delta`, `section` events as "
+        "the research runs, then one `report` event (the body of a non-streamed reply)."))
+    confidentiality: whole(1, 3) = Field(default=1, description=(  # type: ignore[valid-type]
+        "機密性 level of the question (1: public). 2 or 3 never reaches an external model: the report is extractive."))
+    max_subqueries: whole(1, 10) = Field(default=6, description="Sub-queries searched, the question included.")  # type: ignore[valid-type]
+    per_query: whole(1, 20) = Field(default=5, description="Hits kept from each sub-query.")  # type: ignore[valid-type]
+    max_sources: whole(1, 40) = Field(default=15, description="Numbered sources in the report.")  # type: ignore[valid-type]
+    max_sections: whole(2, 20) = Field(default=6, description="Most sections a model's outline may have.")  # type: ignore[valid-type]
+    generate: StrictBool | None = Field(default=None, description=(
+        "Let the configured model write the sub-queries, outline and sections (default: when one is configured)."))
+
+
+class SubQueryOut(BaseModel):
+    text: str
+    why: str
+    doc_id: list[str]
+
+
+class ReportSourceOut(BaseModel):
+    n: int
+    chunk_id: str
+    source: str
+    label: str
+    url: str
+    heading: str
+    text: str
+    doc_id: str
+    doc_title: str
+    date: str | None
+    #: [start, end) character spans of `text` that match what was asked.
+    highlights: list[tuple[int, int]]
+    found_by: list[int]
+
+
+class SectionOut(BaseModel):
+    title: str
+    sources: list[int]
+    text: str
+    generated: bool
+    sentences: list[SentenceCheck]
+    problems: list[str]
+
+
+class MindNodeOut(BaseModel):
+    label: str
+    children: list[MindNodeOut]
+    n: int | None = None
+
+
+class ReportOut(BaseModel):
+    id: str
+    created: str
+    question: str
+    question_type: str
+    mode: Literal["extractive", "generated"]
+    subqueries: list[SubQueryOut]
+    sources: list[ReportSourceOut]
+    sections: list[SectionOut]
+    lead: str
+    conclusion: str
+    mindmap: MindNodeOut
+    #: What the search found wrong with the question's premise: show it first.
+    premise: list[str]
+    model: str | None
+    settings: dict[str, Any]
+    warnings: list[str]
+    flags: list[str]
+    timings_ms: dict[str, float]
+    key_id: str
+
+
+class HistoryItemOut(BaseModel):
+    id: str
+    created: str
+    question: str
+    question_type: str
+    mode: str
+    sources: int
+    sections: int
+
+
+class HistoryOut(BaseModel):
+    items: list[HistoryItemOut]
+    total: int

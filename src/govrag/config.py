@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @property
+    def research_db(self) -> Path:
+        """The research history (research/history.py)."""
+        return self.data_dir / "research.sqlite"
+
+    @property
     def embedding_cache(self) -> Path:
         return self.data_dir / "embeddings.sqlite"
 

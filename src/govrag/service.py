@@ -33,6 +33,8 @@ from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
 from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk
+from govrag.research.history import History
+from govrag.research.pipeline import Researcher
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
 from govrag.safeguards import pii, routing
@@ -266,6 +268,8 @@ class Service:
         return self.status()
 
     def close(self) -> None:
+        if "history" in self.__dict__:
+            self.history.close()
         self.store.close()
         self.descriptors.close()
         self.docstore.close()
@@ -371,6 +375,15 @@ class Service:
             missing += hints.missing
             unknown += hints.unknown
         return missing, unknown
+
+    @cached_property
+    def history(self) -> History:
+        """The research history (research/history.py), opened on first use."""
+        return History(self.settings.research_db)
+
+    @cached_property
+    def researcher(self) -> Researcher:
+        return Researcher(self)
 
     @cached_property
     def audit(self) -> AuditLog | None:

@@ -9,7 +9,7 @@ was sent and what came back is kept in a `Trace` for the audit log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,7 +81,8 @@ class Generator:
                              Trace(routing=route_record))  # no model was called
             return
         mask = masks(self.settings)
-        question, sources, masked, findings, given = self._inputs(result.query, sent, mask)
+        question, sources, masked, findings, given = model_inputs(result.query, sent, mask=mask,
+                                                                  chars=self.settings.llm_source_chars)
         prompt = build_prompt(question, sources, premise_notes(result))
         sent = sent[: len(prompt.sources)]
         given = given[: len(sent)]
@@ -115,29 +116,6 @@ class Generator:
             trace = replace(trace, error=f"verification: {type(exc).__name__}")
         yield "answer", (checked, replace(trace, raw=raw))
 
-    def _inputs(self, question: str, hits: list[SearchHit], mask: bool
-                ) -> tuple[str, list[PromptSource], pii.Masked | None, list[dict[str, Any]], list[str]]:
-        """Neutralise instruction-like text in every source; mask personal data when it leaves the machine.
-        Also returns the neutralised, unmasked texts: what the answer is verified against (never the
-        injected instruction the model was not shown)."""
-        findings: list[dict[str, Any]] = []
-        texts = []
-        for n, hit in enumerate(hits, start=1):
-            cleaned = injection.neutralise(source_text(hit.chunk, self.settings.llm_source_chars))
-            findings += [{"source": n, "chunk_id": hit.chunk.id, "kind": f.kind, "excerpt": f.excerpt}
-                         for f in cleaned.findings]
-            texts.append(cleaned.text)
-        given = list(texts)
-        masked = None
-        if mask:
-            masked = pii.mask(question)
-            question = masked.text
-            for i, text in enumerate(texts):
-                masked = pii.mask(text, known=masked)
-                texts[i] = masked.text
-        sources = [PromptSource(n, h.chunk.label, h.chunk.url, t) for n, (h, t) in enumerate(zip(hits, texts), start=1)]
-        return question, sources, masked, findings, given
-
     def _checked(self, result: SearchResult, text: str, hits: list[SearchHit], given: list[str],
                  route: routing.Routing, findings: list[dict[str, Any]], masked: bool) -> Answer:
         evidence = Evidence(
@@ -164,6 +142,31 @@ class Generator:
                       mode="generated", timings_ms=result.timings_ms, warnings=tuple(warnings),
                       applied_filters=result.applied_filters, verification=check,
                       model=llms.model_name(self.llm), flags=tuple(flags))
+
+
+def model_inputs(question: str, hits: Sequence[SearchHit], *, mask: bool, chars: int
+                 ) -> tuple[str, list[PromptSource], pii.Masked | None, list[dict[str, Any]], list[str]]:
+    """What a model may see of a question and its numbered sources (numbered from 1 in `hits`' order):
+    instruction-like text neutralised in every source, personal data masked when it leaves the machine
+    (`mask`). Also returns the masked spans, the injection findings, and the neutralised, unmasked texts:
+    what an answer is verified against (never the injected instruction the model was not shown)."""
+    findings: list[dict[str, Any]] = []
+    texts = []
+    for n, hit in enumerate(hits, start=1):
+        cleaned = injection.neutralise(source_text(hit.chunk, chars))
+        findings += [{"source": n, "chunk_id": hit.chunk.id, "kind": f.kind, "excerpt": f.excerpt}
+                     for f in cleaned.findings]
+        texts.append(cleaned.text)
+    given = list(texts)
+    masked = None
+    if mask:
+        masked = pii.mask(question)
+        question = masked.text
+        for i, text in enumerate(texts):
+            masked = pii.mask(text, known=masked)
+            texts[i] = masked.text
+    sources = [PromptSource(n, h.chunk.label, h.chunk.url, t) for n, (h, t) in enumerate(zip(hits, texts), start=1)]
+    return question, sources, masked, findings, given
 
 
 def masks(settings: Settings) -> bool:

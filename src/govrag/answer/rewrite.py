@@ -32,7 +32,7 @@ PROMPT = """次の質問を、日本の法令を検索するための検索語�
 
 質問: {question}"""
 
-_LINE = re.compile(r"^[ \t　]*(?:[-・*][ \t　]*)?(法令用語|検索[ \t]*[1-9１-９])[ \t　]*[:：][ \t　]*(.+?)[ \t　]*$", re.M)
+_LINE = re.compile(r"^[ \t　]*(?:[-・*][ \t　]*)?(法令用語|検索[ \t]*[0-9０-９]{1,2})[ \t　]*[:：][ \t　]*(.+?)[ \t　]*$", re.M)
 
 Search = Callable[[str, SearchOptions], SearchResult]
 
@@ -47,8 +47,9 @@ class Rewrite:
         return tuple(dict.fromkeys(q for q in (self.statute, *self.subqueries) if q))
 
 
-def parse_rewrite(reply: str, question: str) -> Rewrite:
-    """The labelled lines of the reply; anything else (a preamble, code fences) is ignored."""
+def parse_rewrite(reply: str, question: str, limit: int = MAX_SUBQUERIES) -> Rewrite:
+    """The labelled lines of the reply (at most `limit` sub-queries); anything else (a preamble, code
+    fences) is ignored."""
     statute, subs = None, []
     for label, text in _LINE.findall(reply):
         text = text.strip("「」\"' 　").strip()[:MAX_QUERY_CHARS]
@@ -56,7 +57,7 @@ def parse_rewrite(reply: str, question: str) -> Rewrite:
             continue
         if label == "法令用語":
             statute = statute or text
-        elif len(subs) < MAX_SUBQUERIES:
+        elif len(subs) < limit and text not in subs:
             subs.append(text)
     return Rewrite(statute, tuple(subs))
 

@@ -343,6 +343,15 @@ class DocStore:
             yield self._document(row)
 
     @_reading
+    def titles(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc_id → title, for the ids the store holds (a router names documents by id only)."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._db.execute(f"SELECT doc_id, title FROM documents WHERE doc_id IN ({marks})", list(doc_ids))
+        return {doc_id: title for doc_id, title in rows}
+
+    @_reading
     def linked_from(self, source: str, doc_id: str) -> list[Chunk]:
         """Chunks of other sources that link to this document (a law's promulgation entries in the gazette).
 

@@ -1,0 +1,1 @@
+"""Lawsy-style research: question → sub-queries → sources → outline → sections → conclusion → mind map."""
