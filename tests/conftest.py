@@ -147,3 +147,15 @@ def gazette_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, s
     return _built(tmp_path_factory, "gazette-index",
                   f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n\n'
                   f'[[gazette]]\npaths = ["{gazette_inputs}"]\n')
+
+
+@pytest.fixture(scope="session")
+def all_sources_index(tmp_path_factory: pytest.TempPathFactory, egov_sample: Path, shared_data: Path,
+                      diet_pages: Path, gazette_inputs: Path) -> Path:
+    """The five sample laws, the seven speech pages and the gazette inputs in one BM25-indexed store:
+    what a research over all three sources (and the browser tests) run on."""
+    return _built(tmp_path_factory, "all-sources-index",
+                  f'[[laws]]\npath = "{egov_sample}"\nversion = "2020-11-18"\nlaw_ids = "{shared_data / "egov"}"\n'
+                  f'catalog = ["{shared_data / "egov" / "laws-20201118.tar.xz"}"]\n\n'
+                  f'[[diet]]\npath = "{diet_pages}"\n\n'
+                  f'[[gazette]]\npaths = ["{gazette_inputs}"]\n')

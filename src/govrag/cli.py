@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +23,9 @@ from govrag.index.integrity import DataError
 from govrag.index.ingest import JobError, load_job
 from govrag.index.store.base import Filters, StoreError
 from govrag.retrieval.search import SearchOptions
+from govrag.research import export as research_export
+from govrag.research.history import History, HistoryError
+from govrag.research.pipeline import ResearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
 from govrag.service import META_FILE, Caller, NotReady, Service, open_descriptors, open_index
 from govrag.clikit import DataDir, console, err, fail, ingest_with_progress, progress, settings_for
@@ -362,6 +366,101 @@ def _cli_user() -> str:
 def _applied(lines: Iterable[str]) -> None:
     for line in lines:
         err.print(f"filter from the query: {line} (--no-hints to drop)", style="cyan", markup=False, soft_wrap=True)
+
+
+research_app = typer.Typer(help="Lawsy-style research reports: run one, list the history, export.", no_args_is_help=True)
+app.add_typer(research_app, name="research")
+ReportId = Annotated[str, typer.Argument(help="A report id (govrag research list).")]
+
+
+@research_app.command("run")
+def research_run(
+    question: Annotated[str, typer.Argument(help="A research question, e.g. 個人情報の第三者提供の要件と国会での議論")],
+    source: Source = None,
+    where: Where = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    subqueries: Annotated[int, typer.Option(min=1, max=10, help="Sub-queries searched, the question included.")] = 6,
+    sources: Annotated[int, typer.Option(min=1, max=40, help="Numbered sources in the report.")] = 15,
+    generate: Annotated[Optional[bool], typer.Option(
+        "--generate/--extractive", help="Let the configured LLM write (default: when one is configured).")] = None,
+    confidentiality: Annotated[int, typer.Option(
+        min=1, max=3, help="機密性 level of the question: 2 or 3 never goes to an external model.")] = 1,
+    data_dir: DataDir = None,
+) -> None:
+    """Research a question: the steps print to stderr as they finish, the report (Markdown) to stdout."""
+    options = ResearchOptions(filters=_filters(source, where, date_from, date_to), max_subqueries=subqueries,
+                              max_sources=sources, generate=generate)
+    service = _service(data_dir)
+    report = None
+    try:
+        for kind, value in service.researcher.events(question, options, caller=Caller(_cli_user(), "cli", confidentiality)):
+            if kind == "step" and value["status"] == "done":
+                err.print(f"{value['label']}: {value['ms']:.0f} ms {value['detail']}", style="dim", markup=False)
+            elif kind == "report":
+                report = value
+    except (ValueError, HistoryError) as exc:
+        fail(str(exc))
+    finally:
+        service.close()
+    assert report is not None
+    console.print(research_export.markdown(report), markup=False, highlight=False, soft_wrap=True)
+    err.print(f"report {report.id}: {len(report.sources)} sources, {len(report.sections)} sections, "
+              f"{report.timings_ms.get('total', 0):.0f} ms", style="green", markup=False)
+
+
+@research_app.command("list")
+def research_list(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, data_dir: DataDir = None) -> None:
+    """The research history, newest first."""
+    history = History(settings_for(data_dir).research_db)
+    try:
+        entries, total = history.list(limit=limit)
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    table = Table("id", "created", "type", "mode", "sources", "question")
+    for e in entries:
+        table.add_row(e.id, e.created, e.question_type, e.mode, str(e.sources), e.question)
+    console.print(table)
+    err.print(f"{len(entries)} of {total} reports")
+
+
+@research_app.command("show")
+def research_show(
+    report_id: ReportId,
+    format: Annotated[str, typer.Option("--format", help="md, html (print page) or json.")] = "md",
+    data_dir: DataDir = None,
+) -> None:
+    """One report from the history, as Markdown, the print page's HTML, or JSON."""
+    if format not in ("md", "html", "json"):
+        fail("--format is md, html or json")
+    history = History(settings_for(data_dir).research_db)
+    try:
+        report = history.get(report_id)
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    if report is None:
+        fail(f"no report with id {report_id} (govrag research list)")
+    text = {"md": research_export.markdown, "html": research_export.print_html,
+            "json": lambda r: json.dumps(r.as_dict(), ensure_ascii=False, indent=1)}[format](report)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@research_app.command("delete")
+def research_delete(report_id: ReportId, data_dir: DataDir = None) -> None:
+    """Delete a report from the history."""
+    history = History(settings_for(data_dir).research_db)
+    try:
+        if not history.delete(report_id):
+            fail(f"no report with id {report_id}")
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    err.print(f"deleted {report_id}")
 
 
 @app.command("serve")

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     open_rate_limit_per_minute: int = Field(
         default=600, ge=0, description="While no key exists (an open API): requests per minute per client address "
                                        "(0: no limit).")
+    research_history_file: Path | None = Field(
+        default=None, description="SQLite file of research reports (question, settings, sources, text, "
+                                  "verification, timings). Unset: data_dir/research.sqlite.")
     audit_dir: Path | None = Field(default=None, description="Audit log folder. Unset: data_dir/audit.")
     audit_enabled: bool = Field(default=True, description="One JSONL record per /search, /ask and `govrag ask`.")
     audit_max_bytes: int = Field(default=50_000_000, ge=10_000, description="Rotate the audit log past this size.")
@@ -125,7 +128,7 @@ class Settings(BaseSettings):
     @property
     def research_db(self) -> Path:
         """The research history (research/history.py)."""
-        return self.data_dir / "research.sqlite"
+        return self.research_history_file or self.data_dir / "research.sqlite"
 
     @property
     def embedding_cache(self) -> Path:

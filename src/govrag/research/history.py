@@ -87,7 +87,7 @@ class History:
             total = self._db.execute(f"SELECT count(*) FROM reports {where}", args).fetchone()[0]
             rows = self._db.execute(
                 f"SELECT id, created, question, question_type, mode, sources, sections FROM reports {where} "
-                "ORDER BY created DESC, id DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+                "ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
         return [Entry(*row) for row in rows], int(total)
 
     def delete(self, report_id: str, key_id: str | None = None) -> bool:

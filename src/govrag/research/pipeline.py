@@ -11,6 +11,7 @@ lets through, masked when it is external; a failing model costs its step, never 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,9 +57,11 @@ class ResearchOptions:
     generate: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"filters": {k: v for k, v in _filters_dict(self.filters).items() if v},
-                "max_subqueries": self.max_subqueries, "per_query": self.per_query,
-                "max_sources": self.max_sources, "max_sections": self.max_sections}
+        """JSON-shaped (lists, not tuples): the report read back from the history is equal to this one."""
+        return json.loads(json.dumps({
+            "filters": {k: v for k, v in _filters_dict(self.filters).items() if v},
+            "max_subqueries": self.max_subqueries, "per_query": self.per_query,
+            "max_sources": self.max_sources, "max_sections": self.max_sections}))
 
 
 Event = tuple[str, Any]
@@ -158,7 +161,7 @@ class _Run:
 
             yield from self._step("save")
             report = Report(
-                id=uuid.uuid4().hex[:16], created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                id=uuid.uuid4().hex[:16], created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 question=self.question, question_type=kind,
                 mode="generated" if any(s.generated for s in written_sections) or answer.mode == "generated"
                 else "extractive",
@@ -173,11 +176,10 @@ class _Run:
                                                                              for c in s.sentences) else [])))),
                 key_id=self.caller.key_id if self.caller else "cli",
             )
-            self.timings["save"] = 0.0
-            report = replace(report, timings_ms=self._timings())
-            self.service.history.save(report)
+            self.service.history.save(replace(report, timings_ms=self._timings()))
             yield from self._done("save")
             report = replace(report, timings_ms=self._timings())
+            self.service.history.save(report)  # again, with the save's own time: the history holds what was returned
         finally:
             if self.caller is not None:
                 self._audit(report)

@@ -25,7 +25,7 @@ Tokens = Callable[[str], list[str]]
 
 MAX_SUBQUERIES = 10
 ROUTED_DOCUMENTS = 3  # documents of the first search searched again on their own
-_MIN_WORDS = 2  # a part with fewer content words is no query of its own
+_MIN_WORDS = 1  # a part without a content word of its own (「また」) is no query
 
 #: (type, pattern), the first that matches wins: a comparison is still a comparison when it asks for a
 #: definition of both sides, and a procedure question often says 要件 too.
@@ -41,6 +41,8 @@ DEFAULT_TYPE = "包括分析"
 _SENTENCE_END = re.compile(r"[。？?！!\n]+")
 _CLAUSE = re.compile(r"[、，,]|及び|並びに|または|又は|および|ならびに|それから|さらに|また(?=[、一-龥ぁ-んァ-ン])")
 _COMPARE = re.compile(r"^(?P<a>.+?)(?:と|及び|および)(?P<b>.+?)の(?:違い|比較|相違|区別|関係|共通点)")
+#: A conjunction opening a part (「また国会での議論は」) or a particle closing one (「…の要件と」).
+_JOINER = re.compile(r"^(?:また|さらに|それから|なお|そして)[、，]?|(?<=[一-龥ァ-ン])と$")
 _QUOTED = re.compile(r"「([^「」]{2,30})」")
 
 SUBQUERY_PROMPT = """次の法制度の調査依頼について、日本の法令・国会会議録・官報を検索するための検索語を、法令で使われる用語で{n}個まで作ってください。
@@ -66,7 +68,7 @@ def structural(question: str, tokens: Tokens, limit: int) -> list[SubQuery]:
     out = [SubQuery(question, "質問そのもの")]
 
     def add(text: str, why: str) -> None:
-        text = text.strip(" 　、，,。")
+        text = _JOINER.sub("", text.strip(" 　、，,。"))
         if (len(out) < limit and len(asked_words(text, tokens)) >= _MIN_WORDS
                 and all(text != q.text for q in out)):
             out.append(SubQuery(text, why))
@@ -78,9 +80,11 @@ def structural(question: str, tokens: Tokens, limit: int) -> list[SubQuery]:
     sentences = [s for s in _SENTENCE_END.split(question) if s.strip()]
     for sentence in sentences:
         if m := _COMPARE.search(sentence):
-            rest = sentence[m.end():]
-            add(m.group("a") + rest, "比較の一方")
-            add(m.group("b") + rest, "比較の他方")
+            a, b = m.group("a"), m.group("b")
+            # 「民法と商法の消滅時効」: what is compared (の消滅時効) is written once, after the second side.
+            shared = b[b.index("の"):] if "の" in b and "の" not in a else ""
+            add(a + shared, "比較の一方")
+            add(b, "比較の他方")
         if len(sentences) > 1:
             add(sentence, "質問の一文")
         parts = [p for p in _CLAUSE.split(sentence) if p.strip()]
