@@ -14,6 +14,7 @@ import pytest
 from govrag.config import Settings
 from govrag.research.pipeline import ResearchOptions
 from govrag.research.records import Report
+from govrag.safeguards.risk import risk_cases
 from govrag.service import Caller, Service
 from tests.llm.fake_openai import Reply, ScriptedOpenAI, scripted_openai
 
@@ -132,3 +133,14 @@ def test_the_audit_record_keeps_every_prompt_and_reply(service: Service, server:
     assert record["prompt"].count("<<<資料") >= len(report.sections)
     assert "検索1:" in record["prompt"]
     assert all(s.text.split("[")[0][:10] in record["raw"] for s in report.sections if s.generated)
+    checked = [c for s in report.sections for c in s.sentences]
+    assert checked and [c["text"] for c in record["verification"]["sentences"]] == [c.text for c in checked]
+
+
+def test_the_risk_report_lists_a_researchs_unsupported_sentence(service: Service, server: ScriptedOpenAI) -> None:
+    server.default = responder(unsupported_in="国会での議論")
+    _, report = research(service)
+    record = next(r for r in service.audit.records(kinds={"research"}) if r["report_id"] == report.id)
+    case = risk_cases([record])[0]
+    assert "unsupported_sentences" in case.flags
+    assert any("宇宙開発委員会" in line for line in case.detail)

@@ -71,9 +71,6 @@ class Researcher:
     def __init__(self, service: Service) -> None:
         self.service = service
 
-    def run(self, question: str, options: ResearchOptions = ResearchOptions(), *, caller: Caller | None = None) -> Report:
-        return next(value for kind, value in self.events(question, options, caller=caller) if kind == "report")
-
     def events(self, question: str, options: ResearchOptions = ResearchOptions(), *,
                caller: Caller | None = None) -> Iterator[Event]:
         """("step", {...}) as each step starts and ends, ("subqueries" | "sources" | "outline", {...}) as
@@ -355,7 +352,9 @@ class _Run:
             "prompt": "\n\n----\n\n".join(p for p, _ in self.prompts) or None,
             "raw": "\n\n----\n\n".join(r for _, r in self.prompts) or None,
             "answer": markdown(report) if report else None, "model": report.model if report else None,
-            "verification": {"unsupported": report.unsupported} if report else None,
+            # In the shape of an answer's `Verification`, so the risk report lists the unsupported sentences.
+            "verification": {"passed": report.unsupported == 0, "policy": "mark", "sentences": [
+                asdict(c) for s in report.sections for c in s.sentences]} if report else None,
             "flags": list(report.flags) if report else ["error"],
             "warnings": list(report.warnings) if report else list(self.warnings),
         })

@@ -11,7 +11,8 @@ The log adds three fields to every record:
 
 The records the service writes carry:
 
-* ``kind``         — "ask" | "search" | "retention" (written by the log itself, see below);
+* ``kind``         — "ask" | "search" | "research" | "retention" (written by the log itself, see below);
+  a research record also carries ``report_id``, and every prompt and reply of the research, in order;
 * ``key_id``       — the API key's name, "anonymous" for an open API, "cli" for `govrag ask`;
 * ``endpoint``     — "/ask", "/search", "cli";
 * ``question``     — the question as the user wrote it (the log is internal: it is not masked here);
