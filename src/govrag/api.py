@@ -12,7 +12,6 @@ health probes, which run on the event loop, answer at once.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 import os
 from pathlib import Path as PathLib
 from collections.abc import AsyncIterator, Callable
@@ -26,8 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from govrag import api_guard
 from govrag.api_models import (
-    CHUNK_ID_PATTERN, REPORT_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HistoryItemOut,
-    HistoryOut, HitOut, ReadyOut, ReportOut, ResearchIn, SearchIn, SearchOut,
+    CHUNK_ID_PATTERN, REPORT_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HistoryOut, HitOut, ReadyOut, ReportOut, ResearchIn, SearchIn, SearchOut,
 )
 from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
@@ -239,7 +237,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
                             offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> HistoryOut:
         """The research history, newest first (a key sees its own reports)."""
         entries, total = await history(lambda: svc().history.list(owner(request), limit=limit, offset=offset))
-        return HistoryOut(items=[HistoryItemOut(**asdict(e)) for e in entries], total=total)
+        return HistoryOut(items=entries, total=total)
 
     _NOT_FOUND = {404: {"model": ErrorOut, "description": "No such report (or not this key's)"}, **_ERRORS}
 

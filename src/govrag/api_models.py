@@ -17,10 +17,12 @@ from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, Field, PrivateAttr, StrictBool, StrictStr, create_model, model_validator,
 )
 
-from govrag.answer.records import AnswerCitation, SentenceCheck, Verification
+from govrag.answer.records import AnswerCitation, Verification
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
 from govrag.models import Chunk
+from govrag.research.history import Entry
+from govrag.research.records import MindNode, ReportSource, Section, SubQuery
 from govrag.retrieval.search import SearchOptions
 from govrag.sources import registry
 
@@ -290,55 +292,18 @@ class ResearchIn(BaseModel):
         "Let the configured model write the sub-queries, outline and sections (default: when one is configured)."))
 
 
-class SubQueryOut(BaseModel):
-    text: str
-    why: str
-    doc_id: list[str]
-
-
-class ReportSourceOut(BaseModel):
-    n: int
-    chunk_id: str
-    source: str
-    label: str
-    url: str
-    heading: str
-    text: str
-    doc_id: str
-    doc_title: str
-    date: str | None
-    #: [start, end) character spans of `text` that match what was asked.
-    highlights: list[tuple[int, int]]
-    found_by: list[int]
-
-
-class SectionOut(BaseModel):
-    title: str
-    sources: list[int]
-    text: str
-    generated: bool
-    sentences: list[SentenceCheck]
-    problems: list[str]
-
-
-class MindNodeOut(BaseModel):
-    label: str
-    children: list[MindNodeOut]
-    n: int | None = None
-
-
 class ReportOut(BaseModel):
     id: str
     created: str
     question: str
     question_type: str
     mode: Literal["extractive", "generated"]
-    subqueries: list[SubQueryOut]
-    sources: list[ReportSourceOut]
-    sections: list[SectionOut]
+    subqueries: list[SubQuery]
+    sources: list[ReportSource]  # each with `highlights`: [start, end) spans of its text that match what was asked
+    sections: list[Section]
     lead: str
     conclusion: str
-    mindmap: MindNodeOut
+    mindmap: MindNode
     #: What the search found wrong with the question's premise: show it first.
     premise: list[str]
     model: str | None
@@ -349,16 +314,6 @@ class ReportOut(BaseModel):
     key_id: str
 
 
-class HistoryItemOut(BaseModel):
-    id: str
-    created: str
-    question: str
-    question_type: str
-    mode: str
-    sources: int
-    sections: int
-
-
 class HistoryOut(BaseModel):
-    items: list[HistoryItemOut]
+    items: list[Entry]
     total: int

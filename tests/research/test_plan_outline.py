@@ -9,7 +9,7 @@ import pytest
 from govrag.index.sparse import Bm25Encoder
 from govrag.research import outline, plan
 from govrag.research.records import ReportSource, Section
-from govrag.research.write import highlights, quoted
+from govrag.research.write import _Renumbered, highlights, quoted, renumber
 from govrag.answer.coverage import word_coverage
 
 TOKENS = Bm25Encoder().tokens
@@ -116,3 +116,12 @@ def test_mindmap_is_question_sections_sources_with_short_labels() -> None:
     assert tree.children[0].children[0].label == "[1] 第二十三条第一項"
     assert tree.children[1].children[0].label == "[2] 石破茂（内閣総理大臣）"
     assert tree.children[1].children[0].n == 2
+
+
+def test_a_sections_markers_are_renumbered_to_the_reports_also_across_streamed_pieces() -> None:
+    numbers = {1: 7, 2: 12}
+    assert renumber("要件は「同意」です[1]。例外もある［２］[3]。", numbers) == "要件は「同意」です[7]。例外もある[12][3]。"
+    stream = _Renumbered(numbers)
+    pieces = ["要件です[", "1", "]。次に［", "２］です", "。["]
+    shown = "".join(stream.feed(p) for p in pieces) + stream.flush()
+    assert shown == "要件です[7]。次に[12]です。["

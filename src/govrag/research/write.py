@@ -6,11 +6,13 @@ and then read by the answer verifier (answer/verify.py) sentence by sentence. A 
 sources do not carry stays in the report, marked (the researcher checks the report line by
 line, and sees where to look); a section that cites a source it was not given, quotes what no
 source says, or names a law or provision that does not exist is replaced by its quotes, with the
-reasons kept beside it.
+reasons kept beside it. The model sees a section's sources numbered [1]…[k] (a small model writes
+[1] whatever it is shown), and its markers are renumbered to the report's once checked.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
@@ -18,7 +20,8 @@ from llama_index.core.llms import LLM
 
 from govrag.answer import llm as llms
 from govrag.answer.prompt import PromptSource, build_prompt
-from govrag.answer.verify import Evidence, NameCheck, Tokens, verify
+from govrag.answer.verify import MARKER, Evidence, NameCheck, Tokens, verify
+from govrag.numerals import to_halfwidth_digits
 from govrag.research.records import ReportSource, Section
 from govrag.safeguards import pii
 from govrag.sources import registry
@@ -93,19 +96,24 @@ def written(
     or its quotes when the model failed or the check found a fabrication. `given` holds the sources the
     model may see (masked, numbered as in the report), `texts` what they are checked against;
     `record(prompt, reply)` keeps both for the audit log. `LLMError` is handled here."""
-    shown = [given[n] for n in section.sources if n in given]
-    if not shown:  # every source of the section is withheld from the model (機密性): quotes only
+    numbers = [n for n in section.sources if n in given]
+    if not numbers:  # every source of the section is withheld from the model (機密性): quotes only
         yield "section", replace(quoted(section, sources), problems=("機密性の指定により生成モデルに送れない資料の節です。",))
         return
-    prompt = build_prompt(section_prompt_question(question, section.title), shown, notes)
+    # The model sees the section's sources as [1]…[k] (a small model writes [1] whatever it is shown);
+    # its markers are renumbered to the report's after the check, which runs on what the model saw.
+    report_n = dict(enumerate(numbers, start=1))
+    asked = section_prompt_question(question, section.title)
+    prompt = build_prompt(asked, [replace(given[n], n=i) for i, n in report_n.items()], notes)
     parts: list[str] = []
     unmask = pii.StreamUnmasker(spans)
+    shown = _Renumbered(report_n)
     try:
         for piece in llms.stream(model, prompt):
             parts.append(piece)
-            if visible := unmask.feed(piece):
+            if visible := shown.feed(unmask.feed(piece)):
                 yield "delta", visible
-        if rest := unmask.flush():
+        if rest := shown.feed(unmask.flush()) + shown.flush():
             yield "delta", rest
     except llms.LLMError as exc:
         if record:
@@ -116,11 +124,11 @@ def written(
     if record:
         record(prompt.text, raw)
     text = pii.unmask(raw, spans).strip() if spans else raw.strip()
-    evidence = Evidence(sources={n: texts[n] for n in section.sources if n in texts}, notes=notes,
-                        question=question, absent=absent)
+    evidence = Evidence(sources={i: texts[n] for i, n in report_n.items() if n in texts}, notes=notes,
+                        question=asked, absent=absent)
     check = verify(text, evidence, tokens, names, policy="warn")
     fabricated = (*(() if check.grounded else ("資料に基づく文がありません",)),
-                  *(f"[{n}] はこの節の資料にありません" for n in check.unknown_markers),
+                  *(f"[{n}] はこの節の資料（{len(report_n)}件）にない番号です" for n in check.unknown_markers),
                   *(f"引用「{q}」は引用元の資料にありません" for q in check.forged_quotes),
                   *(f"「{x}」は資料（収録法令・発言者）にありません" for x in check.unknown_names),
                   *(f"{p} は資料の法令にありません" for p in check.missing_provisions))
@@ -128,5 +136,37 @@ def written(
         yield "section", replace(quoted(section, sources), problems=("生成した節は検証に通らなかったため、資料の引用を示します。",
                                                                       *fabricated))
         return
+    text = renumber(text, report_n)
+    check = replace(check, sentences=tuple(
+        replace(c, text=renumber(c.text, report_n), cites=tuple(report_n[i] for i in c.cites)) for c in check.sentences))
     problems = tuple(f"根拠のない文: {c.text}" for c in check.sentences if not c.supported)
     yield "section", replace(section, text=text, generated=True, sentences=check.sentences, problems=problems)
+
+
+def renumber(text: str, numbers: dict[int, int]) -> str:
+    """[i] (or ［ｉ］) → [numbers[i]]; a marker not in `numbers` is left as written."""
+    def one(m: re.Match[str]) -> str:
+        i = int(to_halfwidth_digits(m.group(1)))
+        return f"[{numbers[i]}]" if i in numbers else m.group(0)
+    return MARKER.sub(one, text)
+
+
+class _Renumbered:
+    """`renumber` over a stream: a piece that ends inside a marker (「[1」) waits for the rest."""
+
+    def __init__(self, numbers: dict[int, int]) -> None:
+        self.numbers = numbers
+        self.held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self.held + piece
+        cut = max(text.rfind("["), text.rfind("［"))
+        if cut >= 0 and not any(c in text[cut:] for c in "]］") and len(text) - cut <= 5:
+            text, self.held = text[:cut], text[cut:]
+        else:
+            self.held = ""
+        return renumber(text, self.numbers)
+
+    def flush(self) -> str:
+        rest, self.held = self.held, ""
+        return renumber(rest, self.numbers)
