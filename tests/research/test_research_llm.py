@@ -144,3 +144,20 @@ def test_the_risk_report_lists_a_researchs_unsupported_sentence(service: Service
     case = risk_cases([record])[0]
     assert "unsupported_sentences" in case.flags
     assert any("宇宙開発委員会" in line for line in case.detail)
+
+
+def test_a_section_with_no_supported_sentence_is_replaced_by_its_quotes(service: Service, server: ScriptedOpenAI) -> None:
+    base = responder()
+
+    def echo_in_first_section(body: dict[str, Any]) -> Reply:
+        text = body["messages"][-1]["content"]
+        if "節「第三者提供の制限」" in text:  # a small model echoing its instructions and the example
+            return Reply("期限は受理の日から三十日です[1]。申請は書面でしなければならない[1]。")
+        return base(body)
+
+    server.default = echo_in_first_section
+    _, report = research(service)
+    section = report.sections[0]
+    assert not section.generated and "三十日" not in section.text
+    assert "どの文も出典で裏付けられません" in section.problems
+    assert report.sections[1].generated

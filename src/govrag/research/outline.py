@@ -11,7 +11,7 @@ outline with fewer than two usable sections falls back to the grouping.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from llama_index.core.llms import LLM
 
@@ -75,11 +75,14 @@ def _group_title(members: Sequence[ReportSource], part: str = "") -> str:
 
 
 def generated(model: LLM, question: str, kind: str, sources: Sequence[ReportSource], *, low: int = 3,
-              high: int = 6) -> list[Section]:
-    """The model's outline, checked (see the module doc); [] when it is unusable. `LLMError` passes."""
+              high: int = 6, record: Callable[[str, str], None] | None = None) -> list[Section]:
+    """The model's outline, checked (see the module doc); [] when it is unusable. `LLMError` passes;
+    `record(prompt, reply)` keeps both for the audit log."""
     listing = "\n".join(f"[{s.n}] {s.label}: {_flat(s.text)[:80]}" for s in sources)
-    reply = llms.complete(model, OUTLINE_PROMPT.format(low=low, high=high, kind=kind, question=question,
-                                                      sources=listing))
+    prompt = OUTLINE_PROMPT.format(low=low, high=high, kind=kind, question=question, sources=listing)
+    reply = llms.complete(model, prompt)
+    if record:
+        record(prompt, reply)
     return parse_outline(reply, sources, high=high)
 
 

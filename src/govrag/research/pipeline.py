@@ -182,6 +182,10 @@ class _Run:
                 self._audit(report)
         yield "report", report
 
+    def _record(self, prompt: str, reply: str) -> None:
+        """Keep a model call for the audit log: what was sent and what came back, in order."""
+        self.prompts.append((prompt, reply))
+
     def _step(self, name: str) -> Iterator[Event]:
         self._started = time.perf_counter()
         yield "step", {"step": name, "label": STEPS[name], "status": "running", "ms": None, "detail": ""}
@@ -212,8 +216,7 @@ class _Run:
         if self.model is not None:
             sent = pii.mask(self.question).text if self.masked else self.question
             try:
-                model = plan.generated(self.model, sent, limit)
-                self.prompts.append((plan.SUBQUERY_PROMPT.format(n=limit, question=sent), "\n".join(q.text for q in model)))
+                model = plan.generated(self.model, sent, limit, record=self._record)
             except llms.LLMError as exc:
                 self.warnings.append(f"サブクエリの生成に失敗しました（{exc.kind}）。質問の構造から検索しました。")
                 self.flags.append("llm_error")
@@ -288,8 +291,7 @@ class _Run:
                      for s in sources if s.n in sent.given]
             try:
                 sections = outlines.generated(self.model, sent.question, kind, shown,
-                                              high=max(2, self.options.max_sections))
-                self.prompts.append(("outline", "\n".join(f"{s.title} {list(s.sources)}" for s in sections)))
+                                              high=max(2, self.options.max_sections), record=self._record)
             except llms.LLMError as exc:
                 self.warnings.append(f"構成の生成に失敗しました（{exc.kind}）。資料の文書ごとに構成しました。")
                 self.flags.append("llm_error")
@@ -310,7 +312,7 @@ class _Run:
         yield from written(
             self.model, sent.question, section, sent.given, sent.texts, sources,
             tokens=self.service.encoder.tokens, names=self.service.absent_in, absent=frozenset(first.absent),
-            notes=premise, spans=sent.spans, record=lambda p, r: self.prompts.append((p, r)))
+            notes=premise, spans=sent.spans, record=self._record)
 
     def _conclusion(self, fused: SearchResult) -> Answer:
         """The service's own answer over the report's sources: extractive quotes, or a generated answer

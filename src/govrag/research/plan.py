@@ -103,9 +103,13 @@ def routed(first: SearchResult, titles: dict[str, str], limit: int) -> list[SubQ
     return [SubQuery(query, f"文書ルーター: {titles[d]} に絞って検索", (d,)) for d in docs]
 
 
-def generated(model: LLM, question: str, limit: int) -> list[SubQuery]:
-    """The model's sub-queries (`LLMError` passes to the caller, which keeps the others)."""
-    reply = llms.complete(model, SUBQUERY_PROMPT.format(n=limit, question=question))
+def generated(model: LLM, question: str, limit: int, record: Callable[[str, str], None] | None = None) -> list[SubQuery]:
+    """The model's sub-queries (`LLMError` passes to the caller, which keeps the others); `record(prompt,
+    reply)` keeps both for the audit log."""
+    prompt = SUBQUERY_PROMPT.format(n=limit, question=question)
+    reply = llms.complete(model, prompt)
+    if record:
+        record(prompt, reply)
     plan = parse_rewrite(reply, question, limit=limit)
     return [SubQuery(q, "生成モデルによる言い換え") for q in plan.queries]
 

@@ -5,8 +5,8 @@ nothing in it can be unsupported. With one, each section is written from its own
 and then read by the answer verifier (answer/verify.py) sentence by sentence. A sentence its
 sources do not carry stays in the report, marked (the researcher checks the report line by
 line, and sees where to look); a section that cites a source it was not given, quotes what no
-source says, or names a law or provision that does not exist is replaced by its quotes, with the
-reasons kept beside it. The model sees a section's sources numbered [1]…[k] (a small model writes
+source says, names a law or provision that does not exist, or has no sentence its sources carry
+is replaced by its quotes, with the reasons kept beside it. The model sees a section's sources numbered [1]…[k] (a small model writes
 [1] whatever it is shown), and its markers are renumbered to the report's once checked.
 """
 
@@ -131,7 +131,11 @@ def written(
                   *(f"[{n}] はこの節の資料（{len(report_n)}件）にない番号です" for n in check.unknown_markers),
                   *(f"引用「{q}」は引用元の資料にありません" for q in check.forged_quotes),
                   *(f"「{x}」は資料（収録法令・発言者）にありません" for x in check.unknown_names),
-                  *(f"{p} は資料の法令にありません" for p in check.missing_provisions))
+                  *(f"{p} は資料の法令にありません" for p in check.missing_provisions),
+                  # A section none of whose sentences its sources carry (a small model echoing the prompt,
+                  # copying the example) says nothing a reader can use: its quotes do.
+                  *(("どの文も出典で裏付けられません",) if check.sentences and not any(c.supported for c in check.sentences)
+                    else ()))
     if fabricated:
         yield "section", replace(quoted(section, sources), problems=("生成した節は検証に通らなかったため、資料の引用を示します。",
                                                                       *fabricated))
