@@ -92,6 +92,18 @@ def test_a_provision_the_answer_invents_is_missing_but_one_the_search_reported_i
     assert verify("損害を賠償する責任を負います（民法第千五百条）[1]。", told, TOKENS, check).missing_provisions == ()
 
 
+def test_a_name_the_sources_write_is_no_invention() -> None:
+    # Seen with the local model: a 附則's heading names its amending law, which the law directory does not list.
+    suppl = ("個人情報の保護に関する法律 › 附則（平成二七年九月九日法律第六五号） › 第三条\n"
+             "施行日前になされた本人の個人情報の取扱いに関する同意がある場合において…同意があったものとみなす。")
+    check = names_of(unknown=["平成二七年九月九日法律第六五号"])
+    evidence = Evidence(sources={1: suppl})
+    v = verify("平成二七年九月九日法律第六五号の附則は、施行日前の同意を同意があったものとみなす[1]。", evidence, TOKENS, check)
+    assert v.unknown_names == ()
+    v = verify("平成二七年九月九日法律第六五号は、損害を賠償する責任を定める[1]。", EVIDENCE, TOKENS, check)
+    assert v.unknown_names == ("平成二七年九月九日法律第六五号",), "absent from the sources: still flagged"
+
+
 def test_the_honest_refusal_and_declared_outside_knowledge_are_not_claims() -> None:
     v = verify("資料からは分かりません。", EVIDENCE, TOKENS, no_names)
     assert v.passed and v.sentences == ()

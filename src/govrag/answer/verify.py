@@ -125,8 +125,10 @@ def verify(text: str, evidence: Evidence, tokens: Tokens, names: NameCheck, *, p
         problems += [f"否定「{neg}」は出典にありません" for neg in unbacked_negations(claim, backing)]
         checks.append(SentenceCheck(sentence, cites, round(support, 3), not problems, tuple(problems)))
     missing, unknown = names(text)
-    missing = tuple(m for m in dict.fromkeys(missing) if not _told(m, evidence.absent))
-    unknown = tuple(u for u in dict.fromkeys(unknown) if not _told(u, evidence.absent))
+    # A name the sources themselves write (an amending law's number in a 附則's heading) is no invention.
+    given_text = _squash("\n".join(evidence.sources.values()))
+    missing = tuple(m for m in dict.fromkeys(missing) if not _told(m, evidence.absent) and _squash(m) not in given_text)
+    unknown = tuple(u for u in dict.fromkeys(unknown) if not _told(u, evidence.absent) and _squash(u) not in given_text)
     # An answer must rest on something checked: one made only of ［資料外］ sentences (or of nothing the
     # verifier can read as a claim) is not grounded, unless it is the honest refusal.
     grounded = bool(checks) or refused
