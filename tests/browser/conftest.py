@@ -39,7 +39,7 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(all_sources_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server on loopback over the sample laws, the seven speech pages and the gazette inputs
     (tests/conftest.py); its research history and audit log are this session's own, so the shared data
@@ -51,8 +51,10 @@ def base_url(all_sources_index: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per module, closed after it: Playwright's sync API runs an event loop in the main
+    thread while it is open, and a later test's asyncio.run() would find it running."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
                     "Install it with: apt-get install chromium fonts-noto-cjk", pytrace=False)

@@ -4,6 +4,7 @@ report all the same."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,3 +162,29 @@ def test_a_section_with_no_supported_sentence_is_replaced_by_its_quotes(service:
     assert not section.generated and "三十日" not in section.text
     assert "どの文も出典で裏付けられません" in section.problems
     assert report.sections[1].generated
+
+
+def test_personal_data_is_masked_for_an_external_model_and_restored_in_the_report(
+        service: Service, server: ScriptedOpenAI) -> None:
+    server.default = responder()
+    question = "090-1234-5678 の山田太郎さんの個人データを第三者提供する要件は"
+    events = list(service.researcher.events(question, caller=Caller("tester", "/research")))
+    report = events[-1][1]
+    sent = json.dumps(server.requests, ensure_ascii=False)
+    assert server.requests and "090-1234-5678" not in sent
+    assert report.question == question
+    record = next(r for r in service.audit.records(kinds={"research"}) if r["report_id"] == report.id)
+    assert any(span["kind"] == "phone" for span in record["pii"])
+    assert record["routing"]["external"] is True
+
+
+def test_a_client_gone_mid_stream_still_leaves_an_audit_record(service: Service, server: ScriptedOpenAI) -> None:
+    server.default = responder()
+    events = service.researcher.events("個人情報の利用目的の特定", caller=Caller("leaver", "/research"))
+    for kind, _ in events:
+        if kind == "outline":
+            break
+    events.close()
+    record = [r for r in service.audit.records(kinds={"research"}) if r["key_id"] == "leaver"][-1]
+    assert record["flags"] == ["client_disconnected"] and record["report_id"] is None
+    assert "検索1:" in record["prompt"], "the sub-query prompt had already gone to the model"

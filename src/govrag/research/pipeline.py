@@ -98,6 +98,8 @@ class _Run:
         self.warnings: list[str] = []
         self.flags: list[str] = []
         self.prompts: list[tuple[str, str]] = []  # (prompt, raw reply) of every model call, for the audit log
+        #: What the audit log keeps of the safeguards, as for an answer: routing, masked spans, injections found.
+        self.safeguards: dict[str, Any] = {"routing": None, "pii": [], "injection": []}
         wanted = options.generate if options.generate is not None else self.settings.answer_mode != "extractive"
         self.model = service.llm if wanted else None
         if self.model is not None and not service._may_send(self.level):
@@ -105,6 +107,7 @@ class _Run:
             self.warnings.append("機密性の指定により、生成モデルは使わずに報告を作成しました。")
             self.flags.append("routing_blocked")
         self.masked = masks(self.settings)
+        self.unfinished = "client_disconnected"  # what the audit record says if no report comes, unless an error
 
     # -- steps ---------------------------------------------------------------------------------------
 
@@ -177,7 +180,10 @@ class _Run:
             yield from self._done("save")
             report = replace(report, timings_ms=self._timings())
             self.service.history.save(report)  # again, with the save's own time: the history holds what was returned
-        finally:
+        except Exception:
+            self.unfinished = "error"
+            raise
+        finally:  # a client gone mid-stream still leaves a record: prompts may already have gone to the model
             if self.caller is not None:
                 self._audit(report)
         yield "report", report
@@ -269,6 +275,7 @@ class _Run:
                   for h in hits}
         route = routing.route(levels, question_level=self.level, external=self.settings.llm_external,
                               max_external=self.settings.external_max_confidentiality)
+        self.safeguards["routing"] = {**route.record(), "external": self.settings.llm_external}
         numbered = [(n, h) for n, h in enumerate(hits, start=1) if h.chunk.id not in route.blocked]
         if route.blocked:
             self.warnings.append(route.reason)
@@ -277,13 +284,15 @@ class _Run:
             return None
         question, prompt_sources, masked, findings, given = model_inputs(
             self.question, [h for _, h in numbered], mask=self.masked, chars=self.settings.llm_source_chars)
+        numbers = [n for n, _ in numbered]
         if findings:
             self.flags.append("injection")
             self.warnings.append("資料中の指示文のような記述を無視しました（リスク事案として記録）。")
-        numbers = [n for n, _ in numbered]
-        return _Sent(question,
-                     {n: replace(p, n=n) for n, p in zip(numbers, prompt_sources)},
-                     dict(zip(numbers, given)), tuple(masked.spans) if masked else (), findings)
+            self.safeguards["injection"] = [{**f, "source": numbers[f["source"] - 1]} for f in findings]
+        spans = tuple(masked.spans) if masked else ()
+        self.safeguards["pii"] = [span.record() for span in spans]
+        return _Sent(question, {n: replace(p, n=n) for n, p in zip(numbers, prompt_sources)},
+                     dict(zip(numbers, given)), spans)
 
     def _outline(self, kind: str, sources: list[ReportSource], sent: _Sent | None) -> list[Section]:
         if sent is not None and self.model is not None:
@@ -357,7 +366,8 @@ class _Run:
             # In the shape of an answer's `Verification`, so the risk report lists the unsupported sentences.
             "verification": {"passed": report.unsupported == 0, "policy": "mark", "sentences": [
                 asdict(c) for s in report.sections for c in s.sentences]} if report else None,
-            "flags": list(report.flags) if report else ["error"],
+            **self.safeguards,
+            "flags": list(report.flags) if report else [self.unfinished],
             "warnings": list(report.warnings) if report else list(self.warnings),
         })
 
@@ -370,7 +380,6 @@ class _Sent:
     given: dict[int, Any]  # n → PromptSource (neutralised, masked)
     texts: dict[int, str]  # n → neutralised, unmasked text
     spans: tuple[pii.PiiSpan, ...]
-    findings: list[dict[str, Any]]
 
 
 def _filters_dict(filters: Filters) -> dict[str, Any]:
