@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path as PathLib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -91,6 +91,30 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     async def in_worker(fn: Callable[[], T]) -> T:
         return await anyio.to_thread.run_sync(fn, limiter=state["limiter"])
 
+    def streamed(first: tuple[str, Any], events: Generator[tuple[str, Any], None, None],
+                 render: Callable[[str, Any], tuple[str, Any, bool]], where: str) -> StreamingResponse:
+        """Server-sent events from a generator of (kind, value) whose first event is already in hand (so
+        a bad request or damaged data was still a 4xx/5xx with a body). `render` names each event and says
+        whether it is the last. A fault after the response began ends in an `error` event; a client gone
+        mid-stream closes the generator, which writes the audit record."""
+        async def sse() -> AsyncIterator[bytes]:
+            event: tuple[str, Any] | None = first
+            try:
+                while event is not None:
+                    name, data, last = render(*event)
+                    yield _sse(name, data)
+                    if last:
+                        return
+                    event = await in_worker(lambda: next(events, None))
+            except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
+                yield _sse("error", {"detail": api_guard.incident(where)})
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await in_worker(events.close)
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
     @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> dict[str, Any]:
         """Liveness: always 200 while the process serves; `status` says "degraded" with the problems."""
@@ -145,25 +169,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         # damaged data is still a 4xx/5xx with a body; after that a failing model ends in an `answer` event
         # (the extractive one), and a fault of the server in an `error` event.
         first = await in_worker(lambda: next(events))
-
-        async def sse() -> AsyncIterator[bytes]:
-            event: tuple[str, Any] | None = first
-            try:
-                while event is not None:
-                    kind, value = event
-                    if kind == "answer":
-                        yield _sse("answer", ask_out(body, value).model_dump(mode="json"))
-                        return
-                    yield _sse("delta", {"text": value})
-                    event = await in_worker(lambda: next(events, None))
-            except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
-                yield _sse("error", {"detail": api_guard.incident("POST /ask (stream)")})
-            finally:  # a client gone mid-stream: end the generator, which writes the audit record
-                with anyio.CancelScope(shield=True):
-                    await in_worker(events.close)
-
-        return StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return streamed(first, events, lambda kind, value: (
+            ("answer", ask_out(body, value).model_dump(mode="json"), True) if kind == "answer"
+            else ("delta", {"text": value}, False)), "POST /ask (stream)")
 
     @app.get("/documents/{chunk_id}", response_model=DocumentOut,
              responses={404: {"model": ErrorOut, "description": "No such chunk"}, **_ERRORS})
@@ -212,25 +220,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             report = await history(lambda: next(v for k, v in events if k == "report"))
             return _report_json(report, body.filters.notes)
         first = await history(lambda: next(events))  # the first step starts before the response does
-
-        async def sse() -> AsyncIterator[bytes]:
-            event: tuple[str, Any] | None = first
-            try:
-                while event is not None:
-                    kind, value = event
-                    if kind == "report":
-                        yield _sse("report", _report_dict(value, body.filters.notes))
-                        return
-                    yield _sse(kind, value)
-                    event = await in_worker(lambda: next(events, None))
-            except Exception:  # noqa: BLE001 - the response has started: say so in the stream, never drop it
-                yield _sse("error", {"detail": api_guard.incident("POST /research (stream)")})
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await in_worker(events.close)
-
-        return StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return streamed(first, events, lambda kind, value: (
+            ("report", _report_dict(value, body.filters.notes), True) if kind == "report"
+            else (kind, value, False)), "POST /research (stream)")
 
     @app.get("/research", response_model=HistoryOut, responses=_ERRORS)
     async def research_list(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import json
+from typing import Any
+
 import httpx
 
 
@@ -57,3 +60,12 @@ def server_process(data_dir: Path, timeout_s: float = 60) -> Iterator[tuple[str,
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def sse_events(body: str) -> list[tuple[str, Any]]:
+    """A text/event-stream body as (event, data) pairs, data parsed as JSON."""
+    out = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +11,7 @@ from fastapi.testclient import TestClient
 from govrag.api import create_app
 from govrag.config import Settings
 from govrag.service import Caller, Service
+from tests.api.server import sse_events
 from tests.llm.fake_openai import Reply, ScriptedOpenAI, scripted_openai
 
 TORT = "故意又は過失によって他人の権利又は法律上保護される利益を侵害した者は、これによって生じた損害を賠償する責任を負う。"
@@ -48,14 +47,6 @@ def fresh(server: ScriptedOpenAI) -> None:
     server.calls.clear()
 
 
-def events(body: str) -> list[tuple[str, Any]]:
-    out = []
-    for block in body.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
 def test_ask_returns_the_generated_answer_with_its_verification(client: TestClient, server: ScriptedOpenAI) -> None:
     server.script(Reply(FAITHFUL))
     r = client.post("/ask", json={"query": "民法709条"})
@@ -72,7 +63,7 @@ def test_ask_streams_deltas_then_the_authoritative_answer(client: TestClient, se
     server.script(Reply(stream_chunks=pieces))
     r = client.post("/ask", json={"query": "民法709条", "stream": True})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-    got = events(r.text)
+    got = sse_events(r.text)
     assert [d["text"] for k, d in got if k == "delta"] == pieces
     assert got[-1][0] == "answer" and got[-1][1]["answer"] == "".join(pieces)
     assert got[-1][1]["verification"]["passed"] is True
@@ -82,14 +73,14 @@ def test_a_failing_model_is_an_extractive_answer_never_a_500(client: TestClient,
     server.script(Reply("down", status=502))
     r = client.post("/ask", json={"query": "民法709条", "stream": True})
     assert r.status_code == 200
-    (kind, answer), = events(r.text)
+    (kind, answer), = sse_events(r.text)
     assert kind == "answer" and answer["mode"] == "extractive" and "llm_error" in answer["flags"]
     assert TORT in answer["answer"]
 
 
 def test_a_forged_answer_streams_but_the_final_event_replaces_it(client: TestClient, server: ScriptedOpenAI) -> None:
     server.script(Reply(stream_chunks=["民法第七百九条は「過失があっても責任を負わない」と定めています[1]。"]))
-    got = events(client.post("/ask", json={"query": "民法709条", "stream": True}).text)
+    got = sse_events(client.post("/ask", json={"query": "民法709条", "stream": True}).text)
     assert got[0][0] == "delta"
     final = got[-1][1]
     assert final["mode"] == "extractive" and final["verification"]["forged_quotes"] == ["過失があっても責任を負わない"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from govrag.api import create_app
 from govrag.config import Settings
 from govrag.safeguards.keys import KeyStore
 from govrag.service import Service
+from tests.api.server import sse_events
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +33,10 @@ def client(service: Service) -> Iterator[TestClient]:
         yield c
 
 
-def events(body: str) -> list[tuple[str, Any]]:
-    out = []
-    for block in body.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
 def test_the_stream_shows_each_step_then_the_report(client: TestClient) -> None:
     reply = client.post("/research", json={"question": "個人情報の第三者提供の要件は"})
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/event-stream")
-    got = events(reply.text)
+    got = sse_events(reply.text)
     assert got[0] == ("step", {"step": "plan", "label": "サブクエリ生成", "status": "running", "ms": None, "detail": ""})
     assert [k for k, _ in got].index("sources") < [k for k, _ in got].index("outline") < [k for k, _ in got].index("report")
     kind, report = got[-1]
