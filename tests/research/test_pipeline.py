@@ -11,6 +11,7 @@ import pytest
 
 from govrag.config import Settings
 from govrag.index.store.base import Filters
+from govrag.research.history import HistoryError
 from govrag.research.pipeline import STEPS, ResearchOptions
 from govrag.research.records import Report
 from govrag.service import Caller, Service
@@ -110,3 +111,15 @@ def test_each_research_leaves_one_audit_record(service: Service) -> None:
     assert mine[0]["question"] == "個人情報の利用目的の特定" and mine[0]["key_id"] == "tester"
     assert mine[0]["source_ids"] == [s.chunk_id for s in report.sources]
     assert mine[0]["answer"].startswith("# 調査報告: 個人情報の利用目的の特定")
+
+
+def test_a_history_that_cannot_be_written_still_gives_the_report(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(report: Report) -> None:
+        raise HistoryError("the research history research.sqlite cannot be written (database or disk is full)")
+
+    monkeypatch.setattr(service.history, "save", full_disk)
+    _, report = run(service, "個人情報の安全管理措置")
+    assert report.sources and "history_unsaved" in report.flags
+    assert any("履歴に保存できませんでした" in w for w in report.warnings)
+    record = [r for r in service.audit.records(kinds={"research"}) if r["question"] == "個人情報の安全管理措置"][-1]
+    assert record["report_id"] == report.id and "history_unsaved" in record["flags"]

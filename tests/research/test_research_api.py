@@ -57,7 +57,7 @@ def test_history_export_and_delete(client: TestClient) -> None:
     assert f'research-{report["id"]}.md' in md.headers["content-disposition"]
     assert md.text.startswith("# 調査報告: 防衛力の強化について石破総理はどう答弁したか")
     first = report["sources"][0]
-    assert f"[1] [{first['label']}]({first['url']})" in md.text
+    assert f"[1] [{first['label']}](<{first['url']}>)" in md.text
     assert "必ず出典の原文を確認してください" in md.text
 
     page = client.get(f"/research/{report['id']}/print")
@@ -74,6 +74,15 @@ def test_history_export_and_delete(client: TestClient) -> None:
 @pytest.mark.parametrize("body", [{"question": "   "}, {"question": "x", "max_subqueries": 11}, {"question": "x", "stream": "yes"}])
 def test_bad_requests_are_422(client: TestClient, body: dict[str, Any]) -> None:
     assert client.post("/research", json=body).status_code == 422
+
+
+def test_a_filter_no_source_can_apply_is_a_422_before_any_stream(client: TestClient) -> None:
+    # No stored law carries a date: a date range confined to the laws can match nothing.
+    body = {"question": "個人情報の第三者提供", "filters": {"source": ["law"], "date_from": "2020-01-01"}}
+    for stream in (True, False):
+        reply = client.post("/research", json={**body, "stream": stream})
+        assert reply.status_code == 422, reply.text
+        assert "date" in reply.text
 
 
 def test_a_report_id_that_is_no_id_is_422_and_an_unknown_one_404(client: TestClient) -> None:

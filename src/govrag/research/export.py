@@ -28,32 +28,59 @@ def section_text(section: Section) -> str:
 
 
 def markdown(report: Report) -> str:
-    lines = [f"# 調査報告: {report.question}", "",
-             f"- 作成: {report.created}", f"- 質問の型: {report.question_type}",
-             f"- 方式: {'生成（' + (report.model or '') + '、文ごとに検証）' if report.mode == 'generated' else '抽出（生成モデルなし、資料の引用）'}",
+    """Source text is data: each field is escaped where Markdown or HTML would read it as markup, a
+    one-line field (question, title, label) stays on one line, and a link is written only for an
+    http(s) address."""
+    mode = (f"生成（{_line(report.model or '')}、文ごとに検証）" if report.mode == "generated"
+            else "抽出（生成モデルなし、資料の引用）")
+    lines = [f"# 調査報告: {_line(report.question)}", "",
+             f"- 作成: {report.created}", f"- 質問の型: {report.question_type}", f"- 方式: {mode}",
              f"- 報告ID: {report.id}", "", f"> {NOTICE}", ""]
     if report.premise:
-        lines += ["## 前提の確認", "", *(f"- {p}" for p in report.premise), ""]
-    lines += ["## 概要", "", report.lead, ""]
+        lines += ["## 前提の確認", "", *(f"- {_line(p)}" for p in report.premise), ""]
+    lines += ["## 概要", "", _md(report.lead), ""]
     for i, section in enumerate(report.sections, start=1):
-        lines += [f"## {i}. {section.title}", "", section_text(section), ""]
-        lines += [f"> 注: {p}" for p in section.problems if not p.startswith("根拠のない文")]
+        lines += [f"## {i}. {_line(section.title)}", "", _md(section_text(section)), ""]
+        lines += [f"> 注: {_line(p)}" for p in section.problems if not p.startswith("根拠のない文")]
         if section.problems:
             lines.append("")
-    lines += ["## 結論", "", report.conclusion, ""]
+    lines += ["## 結論", "", _md(report.conclusion), ""]
     if report.warnings:
-        lines += ["## 注意", "", *(f"- {w}" for w in report.warnings), ""]
+        lines += ["## 注意", "", *(f"- {_line(w)}" for w in report.warnings), ""]
     lines += ["## 資料", ""]
     for s in report.sources:
-        lines.append(f"[{s.n}] [{s.label}]({s.url})" + (f"（{s.date}）" if s.date else ""))
-        lines += [f"    > {p.strip()}" for p in s.passages[:2]]
-    lines += ["", "## 検索語", "", *(f"{i}. {q.text}（{q.why}）" for i, q in enumerate(report.subqueries, start=1)),
+        label = _line(s.label).replace("[", "\\[").replace("]", "\\]")
+        cited = f"[{label}](<{s.url}>)" if _linkable(s.url) else f"{label}（{_line(s.url)}）"
+        lines.append(f"[{s.n}] {cited}" + (f"（{s.date}）" if s.date else "") + "  ")
+        lines += [f"> {_md(line)}" for p in s.passages[:2] for line in p.strip().splitlines()]
+        lines.append("")
+    lines += ["## 検索語", "", *(f"{i}. {_line(q.text)}（{q.why}）" for i, q in enumerate(report.subqueries, start=1)),
               "", "## マインドマップ", "", *_tree(report.mindmap), ""]
     return "\n".join(lines)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_<>|])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)]))", re.M)
+
+
+def _md(text: str) -> str:
+    """Text as Markdown shows it literally (the [n] markers stay as written: they are the report's own)."""
+    def start(m: re.Match[str]) -> str:  # 「# 」「- 」 start a heading or a list; so does 「1. 」
+        return f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+    return _MD_LINE_START.sub(start, _MD_SPECIAL.sub(r"\\\1", text))
+
+
+def _line(text: str) -> str:
+    """A one-line field, escaped: a line break in a question or a label never starts a heading."""
+    return _md(" ".join(text.split()))
+
+
+def _linkable(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
 def _tree(node: MindNode, depth: int = 0) -> list[str]:
-    return [f"{'  ' * depth}- {node.label}", *(line for c in node.children for line in _tree(c, depth + 1))]
+    return [f"{'  ' * depth}- {_line(node.label)}", *(line for c in node.children for line in _tree(c, depth + 1))]
 
 
 _CSS = """
@@ -107,7 +134,9 @@ def print_html(report: Report) -> str:
     for s in report.sources:
         quotes = "".join(f"<blockquote><mark>{e(p.strip())}</mark></blockquote>" for p in s.passages[:2])
         date = f"（{e(s.date)}）" if s.date else ""
-        parts.append(f'<li id="src-{s.n}" value="{s.n}"><a class="src" href="{e(s.url)}">{e(s.label)}</a>{date}{quotes}</li>')
+        cited = (f'<a class="src" href="{e(s.url)}">{e(s.label)}</a>' if _linkable(s.url)
+                 else f"{e(s.label)}（{e(s.url)}）")  # a javascript: or data: address is shown, never linked
+        parts.append(f'<li id="src-{s.n}" value="{s.n}">{cited}{date}{quotes}</li>')
     parts.append("</ol><h2>検索語</h2><ol>" + "".join(f"<li>{e(q.text)}（{e(q.why)}）</li>" for q in report.subqueries)
                  + "</ol>")
     parts.append('<h2>マインドマップ</h2><ul class="tree">' + _tree_html(report.mindmap) + "</ul></body></html>")

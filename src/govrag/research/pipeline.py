@@ -27,6 +27,7 @@ from govrag.index.store.base import Filters
 from govrag.research import outline as outlines
 from govrag.research import plan
 from govrag.research.export import markdown
+from govrag.research.history import HistoryError
 from govrag.research.records import Report, ReportSource, Section, SubQuery
 from govrag.research.write import highlights, quoted, written
 from govrag.retrieval.search import SearchHit, SearchOptions, SearchResult
@@ -113,11 +114,15 @@ class _Run:
 
     def events(self) -> Iterator[Event]:
         report: Report | None = None
+        finished = False
         try:
-            yield from self._step("plan")
-            kind = plan.question_type(self.question)
+            # The question's own search runs before the first event, so a filter no source can apply is
+            # a ValueError (a 422) before a stream begins, never an error event inside one.
+            self._started = time.perf_counter()
             first = self.service.search(self.question, self._search_options(self.options.per_query * 2),
                                         rewrite=False)
+            yield "step", {"step": "plan", "label": STEPS["plan"], "status": "running", "ms": None, "detail": ""}
+            kind = plan.question_type(self.question)
             subqueries = self._subqueries(first)
             yield "subqueries", {"items": [_subquery_dict(q) for q in subqueries], "question_type": kind}
             yield from self._done("plan", f"{len(subqueries)}件")
@@ -176,16 +181,25 @@ class _Run:
                                                                              for c in s.sentences) else [])))),
                 key_id=self.caller.key_id if self.caller else "cli",
             )
-            self.service.history.save(replace(report, timings_ms=self._timings()))
-            yield from self._done("save")
-            report = replace(report, timings_ms=self._timings())
-            self.service.history.save(report)  # again, with the save's own time: the history holds what was returned
+            try:
+                self.service.history.save(replace(report, timings_ms=self._timings()))
+                yield from self._done("save")
+                report = replace(report, timings_ms=self._timings())
+                self.service.history.save(report)  # again, with the save's own time: the history holds what was returned
+            except HistoryError as exc:  # the report is still the user's; only the history lacks it
+                yield from self._done("save", "保存できませんでした")
+                report = replace(report, timings_ms=self._timings(), flags=(*report.flags, "history_unsaved"),
+                                 warnings=(*report.warnings, f"この報告は履歴に保存できませんでした（{exc}）。"))
+            finished = True
+        except ValueError:
+            self.unfinished = "invalid_request"
+            raise
         except Exception:
             self.unfinished = "error"
             raise
         finally:  # a client gone mid-stream still leaves a record: prompts may already have gone to the model
             if self.caller is not None:
-                self._audit(report)
+                self._audit(report if finished else None)
         yield "report", report
 
     def _record(self, prompt: str, reply: str) -> None:
@@ -220,9 +234,12 @@ class _Run:
         parts = plan.structural(self.question, self.service.encoder.tokens, limit)
         model: list[SubQuery] = []
         if self.model is not None:
-            sent = pii.mask(self.question).text if self.masked else self.question
+            masked = pii.mask(self.question) if self.masked else None
+            sent = masked.text if masked else self.question
             try:
                 model = plan.generated(self.model, sent, limit, record=self._record)
+                if masked:  # searched here, shown to the user: with the question's own words back
+                    model = [replace(q, text=pii.unmask(q.text, masked.spans)) for q in model]
             except llms.LLMError as exc:
                 self.warnings.append(f"サブクエリの生成に失敗しました（{exc.kind}）。質問の構造から検索しました。")
                 self.flags.append("llm_error")
@@ -301,6 +318,7 @@ class _Run:
             try:
                 sections = outlines.generated(self.model, sent.question, kind, shown,
                                               high=max(2, self.options.max_sections), record=self._record)
+                sections = [replace(sec, title=pii.unmask(sec.title, sent.spans)) for sec in sections]
             except llms.LLMError as exc:
                 self.warnings.append(f"構成の生成に失敗しました（{exc.kind}）。資料の文書ごとに構成しました。")
                 self.flags.append("llm_error")
