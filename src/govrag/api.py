@@ -31,10 +31,10 @@ from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
 from govrag.config import Settings
 from govrag.research import export
-from govrag.research.history import HistoryError
 from govrag.research.pipeline import ResearchOptions
 from govrag.research.records import Report
 from govrag.safeguards import http as safeguards_http
+from govrag.safeguards.keys import ANONYMOUS
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
@@ -131,7 +131,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         return {"status": "ready", "problems": []}
 
     def caller(request: Request, confidentiality: int = 1) -> Caller:
-        return Caller(key_id=str(request.scope.get("state", {}).get("key_id", "anonymous")),
+        return Caller(key_id=str(request.scope.get("state", {}).get("key_id", ANONYMOUS)),
                       endpoint=request.url.path, confidentiality=confidentiality)
 
     @app.post("/search", response_model=SearchOut, responses=_ERRORS)
@@ -194,14 +194,8 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     def owner(request: Request) -> str | None:
         """Whose reports a request may see: its key's own; on an open API (no keys), every report."""
-        key_id = str(request.scope.get("state", {}).get("key_id", "anonymous"))
-        return None if key_id == "anonymous" else key_id
-
-    async def history(fn: Callable[[], T]) -> T:
-        try:
-            return await in_worker(fn)
-        except HistoryError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
+        key_id = caller(request).key_id
+        return None if key_id == ANONYMOUS else key_id
 
     @app.post("/research", response_model=ReportOut, responses={
         **_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": (
@@ -217,9 +211,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
                                   max_sections=body.max_sections, generate=body.generate)
         events = svc().researcher.events(body.question, options, caller=who)
         if not body.stream:
-            report = await history(lambda: next(v for k, v in events if k == "report"))
+            report = await in_worker(lambda: next(v for k, v in events if k == "report"))
             return _report_json(report, body.filters.notes)
-        first = await history(lambda: next(events))  # the first step starts before the response does
+        first = await in_worker(lambda: next(events))  # the first step starts before the response does
         return streamed(first, events, lambda kind, value: (
             ("report", _report_dict(value, body.filters.notes), True) if kind == "report"
             else (kind, value, False)), "POST /research (stream)")
@@ -228,13 +222,13 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     async def research_list(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
                             offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> HistoryOut:
         """The research history, newest first (a key sees its own reports)."""
-        entries, total = await history(lambda: svc().history.list(owner(request), limit=limit, offset=offset))
+        entries, total = await in_worker(lambda: svc().history.list(owner(request), limit=limit, offset=offset))
         return HistoryOut(items=entries, total=total)
 
     _NOT_FOUND = {404: {"model": ErrorOut, "description": "No such report (or not this key's)"}, **_ERRORS}
 
     async def stored(report_id: str, request: Request) -> Report:
-        report = await history(lambda: svc().history.get(report_id, owner(request)))
+        report = await in_worker(lambda: svc().history.get(report_id, owner(request)))
         if report is None:
             raise HTTPException(status_code=404, detail=f"no report with id {report_id}")
         return report
@@ -258,7 +252,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     @app.delete("/research/{report_id}", status_code=204, responses=_NOT_FOUND)
     async def research_delete(report_id: ReportId, request: Request) -> Response:
-        if not await history(lambda: svc().history.delete(report_id, owner(request))):
+        if not await in_worker(lambda: svc().history.delete(report_id, owner(request))):
             raise HTTPException(status_code=404, detail=f"no report with id {report_id}")
         return Response(status_code=204)
 

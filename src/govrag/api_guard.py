@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govrag.index.integrity import DataError
 from govrag.index.store.base import StoreError
+from govrag.research.history import HistoryError
 
 EXCERPT_CHARS = 80
 log = logging.getLogger("govrag.api")
@@ -129,6 +130,10 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": excerpt(f"the index cannot be read: {exc}; run `govrag doctor`", 600)},
                             status_code=503)
+
+    @app.exception_handler(HistoryError)
+    async def _history(request: Request, exc: HistoryError) -> JSONResponse:
+        return JSONResponse({"detail": excerpt(str(exc), 600)}, status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

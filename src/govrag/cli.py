@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -412,13 +413,8 @@ def research_run(
 @research_app.command("list")
 def research_list(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50, data_dir: DataDir = None) -> None:
     """The research history, newest first."""
-    history = History(settings_for(data_dir).research_db)
-    try:
+    with _history(data_dir) as history:
         entries, total = history.list(limit=limit)
-    except HistoryError as exc:
-        fail(str(exc))
-    finally:
-        history.close()
     table = Table("id", "created", "type", "mode", "sources", "question")
     for e in entries:
         table.add_row(e.id, e.created, e.question_type, e.mode, str(e.sources), e.question)
@@ -435,13 +431,8 @@ def research_show(
     """One report from the history, as Markdown, the print page's HTML, or JSON."""
     if format not in ("md", "html", "json"):
         fail("--format is md, html or json")
-    history = History(settings_for(data_dir).research_db)
-    try:
+    with _history(data_dir) as history:
         report = history.get(report_id)
-    except HistoryError as exc:
-        fail(str(exc))
-    finally:
-        history.close()
     if report is None:
         fail(f"no report with id {report_id} (govrag research list)")
     text = {"md": research_export.markdown, "html": research_export.print_html,
@@ -452,15 +443,26 @@ def research_show(
 @research_app.command("delete")
 def research_delete(report_id: ReportId, data_dir: DataDir = None) -> None:
     """Delete a report from the history."""
-    history = History(settings_for(data_dir).research_db)
+    with _history(data_dir) as history:
+        deleted = history.delete(report_id)
+    if not deleted:
+        fail(f"no report with id {report_id}")
+    err.print(f"deleted {report_id}")
+
+
+@contextmanager
+def _history(data_dir: Path | None) -> Iterator[History]:
+    """The research history, closed after use; a file that cannot be opened, read or written is one clear line."""
     try:
-        if not history.delete(report_id):
-            fail(f"no report with id {report_id}")
+        history = History(settings_for(data_dir).research_db)
+    except HistoryError as exc:
+        fail(str(exc))
+    try:
+        yield history
     except HistoryError as exc:
         fail(str(exc))
     finally:
         history.close()
-    err.print(f"deleted {report_id}")
 
 
 @app.command("serve")

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from govrag.api import create_app
 from govrag.config import Settings
+from govrag.research.history import HistoryError
 from govrag.safeguards.keys import KeyStore
 from govrag.service import Service
 from tests.api.server import sse_events
@@ -113,3 +114,14 @@ def test_the_ui_and_its_assets_are_served_from_the_package(client: TestClient) -
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
     assert not re.search(r'(?:src|href)="https?://', page.text), "no CDN: the UI works offline"
+
+
+def test_a_history_that_cannot_be_read_is_a_503_that_names_it(service: Service, client: TestClient,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def damaged(*args: Any, **kwargs: Any) -> Any:
+        raise HistoryError("the research history research.sqlite cannot be read (database disk image is malformed)")
+
+    monkeypatch.setattr(service.history, "list", damaged)
+    reply = client.get("/research")
+    assert reply.status_code == 503
+    assert reply.json() == {"detail": "the research history research.sqlite cannot be read (database disk image is malformed)"}

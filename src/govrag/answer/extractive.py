@@ -144,11 +144,16 @@ def _quote(chunk: Chunk) -> str:
     body = chunk.body
     if len(body) <= MAX_QUOTE_CHARS:
         return body
-    source = registry.get(chunk.source) if chunk.source in registry.names() else None
-    pieces = source.quote_pieces(body) if source else sentence_pieces(body)
+    pieces = quote_pieces(chunk.source, body)
     quote = pieces[0]
     for piece in pieces[1:]:
         if len(quote) + len(piece) > MAX_QUOTE_CHARS:
             break
         quote += piece
     return body if len(quote) >= len(body) else quote.rstrip() + "…"
+
+
+def quote_pieces(source: str, body: str) -> list[str]:
+    """A unit's body in the pieces a quote may stop between: its source's own (a provision's 項), or
+    sentences for a source the registry does not list."""
+    return registry.get(source).quote_pieces(body) if source in registry.names() else sentence_pieces(body)

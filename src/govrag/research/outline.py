@@ -61,6 +61,11 @@ def grouped(sources: Sequence[ReportSource], limit: int = MAX_SECTIONS) -> list[
     return sections
 
 
+def source_title(name: str) -> str:
+    """What users call a source (法令, 国会会議録, 官報); a name the registry does not list, as it is."""
+    return registry.get(name).title if name in registry.names() else name
+
+
 def _part(source: ReportSource) -> str:
     """The first heading below the document's own (「第四章 個人情報取扱事業者の義務等」), or ""."""
     levels = [p.strip() for p in source.heading.split(HEADING_SEPARATOR)]
@@ -69,7 +74,7 @@ def _part(source: ReportSource) -> str:
 
 def _group_title(members: Sequence[ReportSource], part: str = "") -> str:
     first = members[0]
-    kind = registry.get(first.source).title if first.source in registry.names() else first.source
+    kind = source_title(first.source)
     title = first.doc_title or first.label
     return f"{kind}: {title}{' ' + part if part else ''}"[:_TITLE_CHARS]
 

@@ -32,7 +32,6 @@ from govrag.research.records import Report, ReportSource, Section, SubQuery
 from govrag.research.write import highlights, quoted, written
 from govrag.retrieval.search import SearchHit, SearchOptions, SearchResult
 from govrag.safeguards import pii, routing
-from govrag.sources import registry
 
 if TYPE_CHECKING:
     from govrag.service import Caller, Service
@@ -60,7 +59,7 @@ class ResearchOptions:
     def as_dict(self) -> dict[str, Any]:
         """JSON-shaped (lists, not tuples): the report read back from the history is equal to this one."""
         return json.loads(json.dumps({
-            "filters": {k: v for k, v in _filters_dict(self.filters).items() if v},
+            "filters": {k: v for k, v in asdict(self.filters).items() if v},
             "max_subqueries": self.max_subqueries, "per_query": self.per_query,
             "max_sources": self.max_sources, "max_sections": self.max_sections}))
 
@@ -118,19 +117,19 @@ class _Run:
         try:
             # The question's own search runs before the first event, so a filter no source can apply is
             # a ValueError (a 422) before a stream begins, never an error event inside one.
-            self._started = time.perf_counter()
+            started = time.perf_counter()
             first = self.service.search(self.question, self._search_options(self.options.per_query * 2),
                                         rewrite=False)
-            yield "step", {"step": "plan", "label": STEPS["plan"], "status": "running", "ms": None, "detail": ""}
+            yield from self._step("plan", since=started)
             kind = plan.question_type(self.question)
             subqueries = self._subqueries(first)
-            yield "subqueries", {"items": [_subquery_dict(q) for q in subqueries], "question_type": kind}
+            yield "subqueries", {"items": [asdict(q) for q in subqueries], "question_type": kind}
             yield from self._done("plan", f"{len(subqueries)}件")
 
             yield from self._step("search")
             hits, found_by = self._searched(first, subqueries)
             sources = self._sources(hits, found_by, subqueries)
-            yield "sources", {"items": [_source_dict(s) for s in sources]}
+            yield "sources", {"items": [asdict(s) for s in sources]}
             yield from self._done("search", f"{len(sources)}件")
 
             yield from self._step("outline")
@@ -152,7 +151,7 @@ class _Run:
                         done = value
                 assert done is not None
                 written_sections.append(done)
-                yield "section", {"index": i, "section": _section_dict(done)}
+                yield "section", {"index": i, "section": asdict(done)}
             yield from self._done("write", f"{len(written_sections)}節")
 
             yield from self._step("conclude")
@@ -165,15 +164,14 @@ class _Run:
             yield from self._done("mindmap")
 
             yield from self._step("save")
+            generated = any(s.generated for s in written_sections)
             report = Report(
                 id=uuid.uuid4().hex[:16], created=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 question=self.question, question_type=kind,
-                mode="generated" if any(s.generated for s in written_sections) or answer.mode == "generated"
-                else "extractive",
+                mode="generated" if generated or answer.mode == "generated" else "extractive",
                 subqueries=tuple(subqueries), sources=tuple(sources), sections=tuple(written_sections), lead=lead,
-                conclusion=answer.text, mindmap=mind, premise=premise, model=answer.model or (
-                    llms.model_name(self.model) if self.model is not None and any(s.generated for s in written_sections)
-                    else None),
+                conclusion=answer.text, mindmap=mind, premise=premise,
+                model=answer.model or (llms.model_name(self.model) if self.model is not None and generated else None),
                 settings={**self.options.as_dict(), "confidentiality": self.level},
                 warnings=tuple(dict.fromkeys((*self.warnings, *first.warnings, *answer.warnings))),
                 flags=tuple(dict.fromkeys((*self.flags, *answer.flags,
@@ -206,8 +204,9 @@ class _Run:
         """Keep a model call for the audit log: what was sent and what came back, in order."""
         self.prompts.append((prompt, reply))
 
-    def _step(self, name: str) -> Iterator[Event]:
-        self._started = time.perf_counter()
+    def _step(self, name: str, since: float | None = None) -> Iterator[Event]:
+        """The step's `running` event; its time counts from `since` (work done before the event) or now."""
+        self._started = since if since is not None else time.perf_counter()
         yield "step", {"step": name, "label": STEPS[name], "status": "running", "ms": None, "detail": ""}
 
     def _done(self, name: str, detail: str = "") -> Iterator[Event]:
@@ -267,18 +266,14 @@ class _Run:
         out = []
         for n, hit in enumerate(hits, start=1):
             c = hit.chunk
-            finders = sorted(found_by.get(c.id, {0}))
-            asked = [self._asked(subqueries, i) for i in finders] or [self.question]
+            finders = sorted(found_by[c.id])  # every fused hit was found by some sub-query
+            asked = list(dict.fromkeys([self.question, *(subqueries[i].text for i in finders)]))
             out.append(ReportSource(
                 n=n, chunk_id=c.id, source=c.source, label=c.label, url=c.url, heading=c.heading, text=c.body,
                 doc_id=c.doc_id, doc_title=c.doc_title, date=str(c.attrs.get("date") or "") or None,
-                highlights=highlights(c.body, c.source, [self.question, *asked], self.service.coverage),
+                highlights=highlights(c.body, c.source, asked, self.service.coverage),
                 found_by=tuple(finders)))
         return out
-
-    @staticmethod
-    def _asked(subqueries: list[SubQuery], i: int) -> str:
-        return subqueries[i].text if i < len(subqueries) else subqueries[0].text
 
     # -- model inputs -------------------------------------------------------------------------------------
 
@@ -357,7 +352,7 @@ class _Run:
         counts: dict[str, int] = {}
         for s in sources:
             counts[s.source] = counts.get(s.source, 0) + 1
-        found = "、".join(f"{registry.get(k).title if k in registry.names() else k}{v}件" for k, v in counts.items())
+        found = "、".join(f"{outlines.source_title(k)}{v}件" for k, v in counts.items())
         how = ("各節は生成モデルが資料に基づいて書き、文ごとに出典と照合しています（裏付けのない文には【要確認】を付けています）。"
                if any(s.generated for s in sections) else
                "生成モデルを使わない報告のため、各節は資料の該当箇所（強調部分）の引用です。")
@@ -374,7 +369,7 @@ class _Run:
             return
         audit.write({
             "kind": "research", "key_id": self.caller.key_id, "endpoint": self.caller.endpoint,
-            "confidentiality": self.level, "question": self.question, "filters": _filters_dict(self.options.filters),
+            "confidentiality": self.level, "question": self.question, "filters": asdict(self.options.filters),
             "mode": report.mode if report else None, "report_id": report.id if report else None,
             "source_ids": [s.chunk_id for s in report.sources] if report else [],
             "sources": [s.label for s in report.sources] if report else [],
@@ -399,18 +394,3 @@ class _Sent:
     texts: dict[int, str]  # n → neutralised, unmasked text
     spans: tuple[pii.PiiSpan, ...]
 
-
-def _filters_dict(filters: Filters) -> dict[str, Any]:
-    return asdict(filters)
-
-
-def _subquery_dict(q: SubQuery) -> dict[str, Any]:
-    return {"text": q.text, "why": q.why, "doc_id": list(q.doc_id)}
-
-
-def _source_dict(s: ReportSource) -> dict[str, Any]:
-    return asdict(s)
-
-
-def _section_dict(s: Section) -> dict[str, Any]:
-    return asdict(s)

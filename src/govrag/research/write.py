@@ -19,13 +19,12 @@ from dataclasses import replace
 from llama_index.core.llms import LLM
 
 from govrag.answer import llm as llms
+from govrag.answer.extractive import quote_pieces
 from govrag.answer.prompt import PromptSource, build_prompt
 from govrag.answer.verify import MARKER, Evidence, NameCheck, Tokens, verify
 from govrag.numerals import to_halfwidth_digits
 from govrag.research.records import ReportSource, Section
 from govrag.safeguards import pii
-from govrag.sources import registry
-from govrag.sources.text import sentence_pieces
 
 Coverage = Callable[[str, str], float]
 
@@ -38,7 +37,7 @@ def highlights(text: str, source: str, asked: Sequence[str], coverage: Coverage)
     """The spans of `text` (whole 項 or sentences, the units a quote may stop between) that hold most of
     what any of `asked` asks: the best one when it holds anything, and up to `MAX_HIGHLIGHTS` holding at
     least `MIN_HIGHLIGHT`, in text order."""
-    pieces = registry.get(source).quote_pieces(text) if source in registry.names() else sentence_pieces(text)
+    pieces = quote_pieces(source, text)
     asks = [a for a in asked if coverage(a, "") < 1.0]  # a query naming only a provision asks nothing more
     if not asks or not pieces:
         return ()

@@ -39,7 +39,9 @@ Role = Literal["user", "admin"]
 KEY_PREFIX = "grk_"
 ANONYMOUS = "anonymous"
 FILE_FORMAT = "govrag-api-keys/1"
-OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/openapi.json", "/redoc", "/static")  # and the UI page "/"
+#: Paths any client may reach without a key: the probes, the API's documentation and the UI's page and assets
+#: (they hold no data; the page's own API calls send the key).
+OPEN_PATHS = ("/", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc", "/static")
 ADMIN_PATHS = ("/risk",)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
@@ -202,7 +204,8 @@ def retry_after(wait: float) -> int:
 
 
 def _matches(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
+    """`path` is one of the paths or below one ("/" is the root alone, not every path)."""
+    return any(path == p or (p != "/" and path.startswith(p.rstrip("/") + "/")) for p in prefixes)
 
 
 def presented_key(headers: dict[bytes, bytes]) -> str | None:
@@ -241,7 +244,7 @@ class KeyGuard:
             return
         state = scope.setdefault("state", {})
         path: str = scope.get("path", "")
-        if path == "/" or _matches(path, self.open_paths):  # the UI page holds no data: its API calls send the key
+        if _matches(path, self.open_paths):
             state["key_id"] = ANONYMOUS
             await self.app(scope, receive, send)
             return
