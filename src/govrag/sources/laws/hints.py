@@ -73,12 +73,15 @@ class CitationLookup:
         return cls(store, directory, LawDirectory(absent))
 
     def absent_laws(
-        self, text: str, citations: list[Citation] | None = None, names: list[tuple[int, int, list[LawEntry]]] | None = None
+        self, text: str, citations: list[Citation] | None = None, names: list[tuple[int, int, list[LawEntry]]] | None = None,
+        catalogued: list[tuple[int, int, list[LawEntry]]] | None = None,
     ) -> AbsentLaws:
         """Every law `text` names that the store lacks (see `AbsentLaws`). A caller that has already
-        parsed the text's citations or found its stored law names (`directory.names_in`) passes them."""
+        parsed the text's citations or found its stored and catalogued law names (`directory.names_in`,
+        `known.names_in`) passes them."""
         citations = parse_citations(text, self.directory) if citations is None else citations
         names = self.directory.names_in(text) if names is None else names
+        catalogued = self.known.names_in(text) if catalogued is None else catalogued
         stored_spans = [(a, b) for a, b, _ in names]
         not_stored: list[str] = []
         unknown: list[str] = []
@@ -92,7 +95,7 @@ class CitationLookup:
             elif name not in unknown:
                 unknown.append(name)
 
-        for begin, end, entries in self.known.names_in(text):
+        for begin, end, entries in catalogued:
             if not any(a <= begin and end <= b for a, b in stored_spans):  # 民法施行法 is not 民法
                 add(text[begin:end])
         for c in citations:  # 「会社法第2条」: a name written before a provision is a law name, whatever its length
@@ -102,14 +105,14 @@ class CitationLookup:
             add(name)
         return AbsentLaws(tuple(not_stored), tuple(unknown))
 
-    def name_spans(self, text: str, citations: list[Citation],
-                   names: list[tuple[int, int, list[LawEntry]]]) -> list[tuple[int, int]]:
+    def name_spans(self, text: str, citations: list[Citation], names: list[tuple[int, int, list[LawEntry]]],
+                   catalogued: list[tuple[int, int, list[LawEntry]]] | None = None) -> list[tuple[int, int]]:
         """Where `text` names a law or cites a provision: every citation (law name and 第N条 as written:
         民法第709条, 個人情報保護法の第200条, 同法第3条, 第710条), every name of a stored or catalogued law,
         and every short name of no known law (証券取引法). `citations` and `names` are the text's, as
-        `law_hints` read them."""
-        spans = [c.span for c in citations] + [(a, b) for a, b, _ in names]
-        spans += [(a, b) for a, b, _ in self.known.names_in(text)]
+        `law_hints` read them, and `catalogued` the names of laws the store lacks."""
+        catalogued = self.known.names_in(text) if catalogued is None else catalogued
+        spans = [c.span for c in citations] + [(a, b) for a, b, _ in names] + [(a, b) for a, b, _ in catalogued]
         for name in self.directory.unknown_names_in(text, names):
             start = text.find(name)
             while start >= 0:
@@ -191,8 +194,10 @@ def law_hints(lookup: CitationLookup, query: str) -> QueryHints:
             doc_id = law_doc_id(entry.law_id, entry.law_num)
             if doc_id not in laws and doc_id not in named:
                 named.append(doc_id)
-    absent = lookup.absent_laws(query, citations, names)
+    catalogued = lookup.known.names_in(query)
+    absent = lookup.absent_laws(query, citations, names, catalogued)
     return QueryHints(
         exact=tuple(exact), scope=tuple(laws), named=tuple(named), missing=tuple(dict.fromkeys(missing)),
-        unknown=absent.unknown, not_stored=absent.not_stored, matched=tuple(lookup.name_spans(query, citations, names)),
+        unknown=absent.unknown, not_stored=absent.not_stored,
+        matched=tuple(lookup.name_spans(query, citations, names, catalogued)),
     )
