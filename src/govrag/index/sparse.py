@@ -44,10 +44,11 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 from govrag.index.store.base import SparseVector
+from govrag.index.synonyms import Synonyms
 from govrag.numerals import kanji_to_int
 
 __all__ = [
@@ -208,6 +209,12 @@ class SudachiTokenizer:
         """Ids of `tokens(text)`, in the same order (duplicates kept: they are term frequency)."""
         return [tid for _, tid in self._pairs(text)]
 
+    def synonym_words(self, text: str, synonyms: Synonyms) -> list[str]:
+        """Words the query's own words expand to (each mode-C word and its mode-A parts, stop words skipped)."""
+        if not text or text.isspace():
+            return []
+        return self._state().synonym_words(_ORDINAL.sub(_arabic_ordinal, text), synonyms)
+
     def _pairs(self, text: str) -> list[tuple[str, int]]:
         if not text or text.isspace():
             return []
@@ -287,6 +294,19 @@ class _State:
                 if tok is not None:
                     out.append(tok)
 
+    def synonym_words(self, text: str, synonyms: Synonyms) -> list[str]:
+        out: list[str] = []
+        for piece in _pieces(text):
+            for m in self.tokenizer.tokenize(piece):
+                if m.part_of_speech_id() in self.stop_pos_ids:
+                    continue
+                parts = m.split(self.mode_a) if self.split else ()
+                for p in (m, *(parts if len(parts) > 1 else ())):
+                    if gids := p.synonym_group_ids():
+                        forms = (p.surface(), p.normalized_form(), p.dictionary_form())
+                        out += [w for w in synonyms.expansions(forms, gids) if w not in out]
+        return out
+
     def _word(self, m: Any) -> tuple[tuple[str, int], ...]:
         toks: list[tuple[str, int]] = []
         tok = self._form(m.normalized_form())
@@ -364,10 +384,17 @@ class Bm25Encoder:
             tuple(tf * (k1 + 1.0) / (tf + norm) for _, tf in counts),
         )
 
-    def encode_query(self, text: str) -> SparseVector:
-        """1.0 per distinct token id: Qdrant multiplies each by the term's IDF."""
-        ids = sorted(set(self.tokenizer.token_ids(text)))
-        return SparseVector(tuple(ids), (1.0,) * len(ids))
+    def encode_query(self, text: str, expansions: Sequence[tuple[Sequence[str], float]] = ()) -> SparseVector:
+        """1.0 per distinct token id of the query (Qdrant multiplies each by the term's IDF); each
+        (words, weight) of `expansions` adds the words' tokens the query lacks at that weight (a
+        synonym: 大人 → 成年者), so the asker's own words count most and a token counts once."""
+        weights = dict.fromkeys(self.tokenizer.token_ids(text), 1.0)
+        for words, weight in expansions:
+            if weight > 0 and words:
+                for tid in self.tokenizer.token_ids("、".join(words)):
+                    weights[tid] = max(weights.get(tid, 0.0), weight)
+        ids = sorted(weights)
+        return SparseVector(tuple(ids), tuple(weights[i] for i in ids))
 
     def estimate_avg_len(self, texts: Iterable[str]) -> float:
         """Mean token count over `texts` (a sample of the corpus suffices); 1.0 if there are none."""

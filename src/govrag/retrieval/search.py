@@ -28,6 +28,7 @@ from govrag.index.docstore import DocStore
 from govrag.index.embed import Embedder
 from govrag.index.indexer import ARTICLE, DENSE, SPARSE
 from govrag.index.sparse import Bm25Encoder
+from govrag.index import everyday, synonyms
 from govrag.index.store.base import Filters, Hit, Leg, VectorStore, has_vectors
 from govrag.models import Chunk, QueryHints
 from govrag.retrieval.router import LawRouter
@@ -57,6 +58,12 @@ class SearchOptions:
     article_weight: float = 1.0
     #: Weight of the article descriptor leg restricted to the routed laws (0: off).
     routed_article_weight: float = 0.0
+    #: Weight of the words the query's synonyms bring to its BM25 legs (大人 → 成年者; 0: no expansion).
+    synonym_weight: float = 0.3
+    #: Weight of the statute terms the everyday-words lexicon brings (クビ → 解雇; 0: none).
+    everyday_weight: float = 0.5
+    #: Weight of a BM25 leg confined to the laws that define a term the question (or its expansion) uses (0: off).
+    definition_weight: float = 0.0
     #: When the query names a speaker, house or date of one source (「石破総理」), the legs of the other
     #: sources weigh this much: they still answer, behind the source the question is about.
     unhinted_weight: float = 0.5
@@ -123,6 +130,8 @@ class Searcher:
         self.embedder = embedder
         self.router = router if embedder is not None and router is not None and router.size() > 0 else None
         self.reranker = reranker
+        self.synonyms = synonyms.packaged()
+        self.everyday = everyday.packaged()
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
         self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
         #: Sources with stored chunks, and those whose chunks carry a date: a date filter on the others
@@ -231,7 +240,7 @@ class Searcher:
             timings["route"] = _ms(t)
         if sparse_on:
             t = time.perf_counter()
-            sparse = self.encoder.encode_query(query)
+            sparse = self.encoder.encode_query(query, self._expansions(query, options))
             timings["encode_sparse"] = _ms(t)
             if sparse.indices:
                 add(Leg(SPARSE, sparse, options.candidates), options.sparse_weight)
@@ -253,6 +262,15 @@ class Searcher:
             if routed:  # off by default: more paraphrased hits, fewer lawqa_jp ones (docs/benchmarks.md)
                 add(Leg(ARTICLE, vector, options.candidates, Filters(doc_id=routed)), options.routed_article_weight)
         return legs, weights, routed
+
+    def _expansions(self, query: str, options: SearchOptions) -> list[tuple[list[str], float]]:
+        """Words the query's BM25 legs add, each at its weight: its synonyms, the statute's terms for its everyday words."""
+        out = []
+        if options.synonym_weight > 0:
+            out.append((self.encoder.tokenizer.synonym_words(query, self.synonyms), options.synonym_weight))
+        if options.everyday_weight > 0:
+            out.append((self.everyday.terms(query), options.everyday_weight))
+        return out
 
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
         """Route unless there is no router, routing is off, or the query is already scoped to laws."""
