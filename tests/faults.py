@@ -42,10 +42,16 @@ def cut_docstore(data: Path) -> None:
 
 
 def overwrite_docstore_pages(data: Path) -> None:
-    """64 KiB of random bytes written into the middle of chunks.sqlite (b-tree pages)."""
+    """64 KiB of random bytes written over b-tree pages of chunks.sqlite, from the root of the law-name
+    catalog on (pages every start-up reads in full). The middle of the file was the target until a
+    build stage's table (definitions) grew the file and moved it onto chunk pages no start-up reads."""
     path = data / "chunks.sqlite"
+    db = sqlite3.connect(path)
+    page_size, = db.execute("PRAGMA page_size").fetchone()
+    root, = db.execute("SELECT rootpage FROM sqlite_master WHERE name='catalog'").fetchone()
+    db.close()
     with path.open("r+b") as fh:
-        fh.seek(path.stat().st_size // 2)
+        fh.seek((root - 1) * page_size)
         fh.write(random.Random(7).randbytes(65536))
 
 

@@ -1,4 +1,4 @@
-"""HTTP API: /search, /ask, /documents/{id}, /healthz, /readyz (OpenAPI at /docs).
+"""HTTP API: /search, /ask, /documents/{id}, /laws/define, /healthz, /readyz (OpenAPI at /docs).
 
 Thin over `Service`. Input is validated in one layer (api_models.py) and guarded
 in another (api_guard.py: body bound, non-echoing errors, 503 for damaged data),
@@ -25,7 +25,9 @@ from fastapi.staticfiles import StaticFiles
 
 from govrag import api_guard
 from govrag.api_models import (
-    CHUNK_ID_PATTERN, REPORT_ID_PATTERN, AskIn, AskOut, ChunkOut, DocumentOut, ErrorOut, HealthOut, HistoryOut, HitOut, ReadyOut, ReportOut, ResearchIn, SearchIn, SearchOut,
+    CHUNK_ID_PATTERN, NOT_BLANK, REPORT_ID_PATTERN, TERM_MAX_CHARS, AskIn, AskOut, ChunkOut, DefinitionOut,
+    DefinitionsOut, DocumentOut, ErrorOut, HealthOut, HistoryOut, HitOut, ReadyOut, ReportOut, ResearchIn, SearchIn,
+    SearchOut,
 )
 from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
@@ -36,6 +38,7 @@ from govrag.research.records import Report
 from govrag.safeguards import http as safeguards_http
 from govrag.safeguards.keys import ANONYMOUS
 from govrag.service import Caller, Service
+from govrag.sources.laws.glossary import not_found_message
 
 T = TypeVar("T")
 UI_DIR = PathLib(__file__).parent / "ui"
@@ -189,6 +192,17 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
             linked_from=[ChunkOut.of(c) for c in view.linked_from],
             linked=[ChunkOut.of(c) for c in view.linked],
         )
+
+    @app.get("/laws/define", response_model=DefinitionsOut, responses=_ERRORS)
+    async def define(
+        term: Annotated[str, Query(min_length=1, max_length=TERM_MAX_CHARS, pattern=NOT_BLANK,
+                                   description="A term, e.g. 個人情報取扱事業者 (width and spaces do not matter)")],
+    ) -> DefinitionsOut:
+        """What the stored laws say a term means: each definition with its law, provision, e-Gov URL and text
+        (an empty list and a `message` when no law defines it)."""
+        found = await in_worker(lambda: svc().define(term))
+        return DefinitionsOut(term=term.strip(), definitions=[DefinitionOut.of(d) for d in found],
+                              message=None if found else not_found_message(term, svc().definitions))
 
     # -- research ----------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from govrag.research.history import Entry
 from govrag.research.records import MindNode, ReportSource, Section, SubQuery
 from govrag.retrieval.search import SearchOptions
 from govrag.sources import registry
+from govrag.sources.laws.definitions import MAX_TERM, Definition, Kind
 
 MAX_QUERY_CHARS = 1000
 # C0/C1 controls other than tab and line ends are not text anyone types.
@@ -248,6 +249,40 @@ class DocumentOut(BaseModel):
     linked_from: list[ChunkOut] = Field(default_factory=list)
     #: What the unit's own record links to: for a speech, the question it answers or the answers it got.
     linked: list[ChunkOut] = Field(default_factory=list)
+
+
+TERM_MAX_CHARS = MAX_TERM * 2  # room for spaces and the like; longer is no term any law defines
+
+
+class DefinitionOut(BaseModel):
+    """One term as one provision defines it (sources/laws/definitions.py)."""
+
+    term: str
+    #: とは: 「この法律において「X」とは…をいう」; 号: a 号 of a 「次の各号に掲げる用語の意義は」 list;
+    #: 以下: an abbreviation in passing, 「…（以下「X」という。）」 (the words before the parenthesis).
+    kind: Kind
+    #: Where it applies as written (この法律, この章, 以下, 次条 …), or null.
+    scope: str | None
+    text: str
+    law_title: str
+    law_id: str | None
+    doc_id: str
+    version: str
+    provision: str  # 第二条第五項
+    label: str  # 個人情報の保護に関する法律 第二条第五項
+    chunk_id: str  # GET /documents/{chunk_id} shows the provision among its neighbours
+    url: str
+
+    @classmethod
+    def of(cls, d: Definition) -> DefinitionOut:
+        return cls(**d.as_dict(), label=d.label)
+
+
+class DefinitionsOut(BaseModel):
+    term: str
+    definitions: list[DefinitionOut]
+    #: Set when nothing was found: why, in a sentence to show the user.
+    message: str | None = None
 
 
 class HealthOut(BaseModel):

@@ -39,6 +39,8 @@ from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
 from govrag.safeguards import pii, routing
 from govrag.safeguards.audit import AuditLog
+from govrag.sources.laws.definitions import Definition
+from govrag.sources.laws.glossary import Definitions
 
 META_FILE = "meta.json"
 
@@ -415,6 +417,16 @@ class Service:
         return DocumentView(chunk, [c for c in around if c.seq < i], [c for c in around if c.seq > i],
                             self.docstore.linked_from(chunk.source, chunk.doc_id),
                             self.docstore.chunks_by_id(links) if links else [])
+
+    @cached_property
+    def definitions(self) -> Definitions:
+        """The terms the stored laws define (sources/laws/glossary.py), read on first use."""
+        return Definitions.from_store(self.docstore)
+
+    def define(self, term: str) -> list[Definition]:
+        """What the stored laws say a term means: each definition with its law, provision and URL."""
+        with self._recording():
+            return self.definitions.lookup(term)
 
     def health(self) -> dict[str, object]:
         """Status ("ok" only when no problem is known), the problems with their repairs, what is being

@@ -72,9 +72,26 @@ CREATE TABLE IF NOT EXISTS skipped (
     PRIMARY KEY (source, name)
 );
 """
+# Terms documents define for themselves (a law's 定義規定), derived from the chunks by a build stage:
+# `key` is the term's lookup form, `payload` the source's own record of the definition as JSON.
+_DEFINITIONS = (
+    """CREATE TABLE IF NOT EXISTS definitions (
+    source TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    term TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (source, doc_id, version, seq)
+)""",
+    "CREATE INDEX IF NOT EXISTS definitions_key ON definitions (key)",
+)
 
 
 ChunkRow = tuple[str, str, str, str, int, str, str]
+#: One definition as stored: (term as written, its lookup key, the source's record as JSON).
+DefinitionRow = tuple[str, str, str]
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
@@ -142,7 +159,7 @@ class DocumentRecord:
         return self.source, self.doc_id, self.version, self.file_hash
 
 
-_TABLES = frozenset({"documents", "chunks", "indexed", "skipped"})  # catalog: added later, optional
+_TABLES = frozenset({"documents", "chunks", "indexed", "skipped"})  # catalog, definitions: added later, optional
 
 
 class DocStore:
@@ -169,6 +186,7 @@ class DocStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             if create:
                 self._db.executescript(_SCHEMA)
+                self._ensure_definitions()
             else:
                 found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if not _TABLES <= found:
@@ -214,6 +232,7 @@ class DocStore:
     ) -> None:
         """Write documents with their chunk rows in one transaction (a crash loses only this batch)."""
         db = self._db
+        derived = self._has_definitions()
         db.execute("BEGIN")
         try:
             for doc, rows in docs:
@@ -233,7 +252,35 @@ class DocStore:
                     ),
                 )
                 db.execute("DELETE FROM skipped WHERE source=? AND name=?", (doc.source, doc.name))
+                if derived:  # read from the old text: the next build reads them again
+                    db.execute("DELETE FROM definitions WHERE source=? AND doc_id=? AND version=?",
+                               (doc.source, doc.doc_id, doc.version))
             db.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?,?)", list(skipped))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _ensure_definitions(self) -> None:
+        for statement in _DEFINITIONS:
+            self._db.execute(statement)
+
+    def _has_definitions(self) -> bool:
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='definitions'").fetchone()
+        return row is not None
+
+    def replace_definitions(self, docs: Iterable[tuple[DocumentRecord, Sequence[DefinitionRow]]]) -> None:
+        """Set the definitions of these documents to the given rows, in one transaction (a rerun replaces,
+        never duplicates; a store made before the table existed gets it here)."""
+        self._ensure_definitions()
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            for doc, rows in docs:
+                db.execute("DELETE FROM definitions WHERE source=? AND doc_id=? AND version=?",
+                           (doc.source, doc.doc_id, doc.version))
+                db.executemany("INSERT INTO definitions VALUES (?,?,?,?,?,?,?)",
+                               [(doc.source, doc.doc_id, doc.version, seq, *row) for seq, row in enumerate(rows)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -430,6 +477,32 @@ class DocStore:
             rows = self._read.execute("SELECT law_num, title, law_id FROM catalog WHERE source=?", (source,))
             return [tuple(r) for r in rows]  # type: ignore[misc]
         except sqlite3.OperationalError:  # a store written before the catalog existed
+            return []
+
+    @_reading
+    def definition_terms(self, source: str) -> list[tuple[str, str, int, int]]:
+        """(key, term as written, how many definitions, in how many documents) of every term the source's
+        documents define; empty for a store built before definitions were kept."""
+        try:
+            rows = self._read.execute(
+                "SELECT key, term, count(*), count(DISTINCT doc_id) FROM definitions WHERE source=? GROUP BY key, term",
+                (source,))
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+        except sqlite3.OperationalError:
+            return []
+
+    @_reading
+    def definitions(self, source: str, keys: Sequence[str]) -> list[str]:
+        """The stored records (JSON) of the definitions of these term keys, in document order."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        try:
+            rows = self._read.execute(
+                f"SELECT payload FROM definitions WHERE source=? AND key IN ({marks}) ORDER BY doc_id, version, seq",
+                (source, *keys))
+            return [payload for (payload,) in rows]
+        except sqlite3.OperationalError:
             return []
 
     @_reading

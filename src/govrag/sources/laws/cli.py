@@ -1,7 +1,8 @@
-"""The laws source's commands: `ingest laws`, `ingest egov-api`, `laws show`."""
+"""The laws source's commands: `ingest laws`, `ingest egov-api`, `laws show`, `laws define`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,6 +15,7 @@ from govrag.index.docstore import DocStore
 from govrag.sources.base import SourceError
 from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
 from govrag.sources.laws.archive import LawFile, Skipped
+from govrag.sources.laws.glossary import Definitions, not_found_message
 from govrag.sources.laws.hints import CitationLookup
 
 
@@ -76,6 +78,38 @@ def commands(app: typer.Typer, ingest: typer.Typer) -> None:
             console.print(f"{result.law.title} を指す他の資料:", style="bold")
             for other in elsewhere:
                 console.print(f"  {other.label}  {other.url}", markup=False, highlight=False, soft_wrap=True)
+
+    @laws_app.command("define")
+    def laws_define_cmd(
+        term: Annotated[str, typer.Argument(help="A defined term, e.g. 個人情報取扱事業者 (width and spaces do not matter)")],
+        as_json: Annotated[bool, typer.Option("--json", help="The API's JSON body (GET /laws/define).")] = False,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Print what the stored laws say a term means: law, provision, e-Gov link and the defining text."""
+        _define(term, as_json, data_dir)
+
+
+def _define(term: str, as_json: bool, data_dir: Path | None) -> None:
+    """`laws define`: each definition as term, law and provision, URL and text; or the API's JSON body."""
+    settings = settings_for(data_dir)
+    if not term.strip():
+        fail("empty term: give a word a law defines, e.g. 個人情報取扱事業者")
+    with DocStore(settings.chunk_db) as store:
+        definitions = Definitions.from_store(store)
+        found = definitions.lookup(term)
+        message = None if found else not_found_message(term, definitions)
+    if as_json:
+        body = {"term": term.strip(), "definitions": [d.as_dict() | {"label": d.label} for d in found], "message": message}
+        console.print(json.dumps(body, ensure_ascii=False, indent=1), markup=False, highlight=False, soft_wrap=True)
+        return
+    if message is not None:
+        fail(message)
+    for d in found:
+        where = f"{d.kind}・{d.scope}" if d.scope else d.kind
+        console.print(f"{d.term}  {d.label}  （{where}）", style="bold", markup=False, highlight=False, soft_wrap=True)
+        console.print(d.url, markup=False, highlight=False, soft_wrap=True)
+        console.print(d.text, markup=False, highlight=False, soft_wrap=True)
+        console.print()
 
 
 def _ingest(
