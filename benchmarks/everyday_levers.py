@@ -36,19 +36,19 @@ def runs(grid: bool) -> dict[str, SearchOptions]:
         "none (BM25 + hints)": NONE,
         "+ synonyms": replace(NONE, synonym_weight=DEFAULT.synonym_weight),
         "+ everyday lexicon": replace(NONE, everyday_weight=DEFAULT.everyday_weight),
-        "+ definitions": replace(NONE, definition_weight=DEFAULT.definition_weight),
+        "+ definitions leg ×1": replace(NONE, definition_weight=1.0),
         "default (all levers)": DEFAULT,
         "default − synonyms": replace(DEFAULT, synonym_weight=0.0),
         "default − everyday lexicon": replace(DEFAULT, everyday_weight=0.0),
-        "default − definitions": replace(DEFAULT, definition_weight=0.0),
+        "default + definitions leg ×1": replace(DEFAULT, definition_weight=1.0),
     }
     if grid:
         for w in (0.1, 0.2, 0.5, 1.0):
             out[f"default, synonyms ×{w:g}"] = replace(DEFAULT, synonym_weight=w)
         for w in (0.2, 0.3, 0.7, 1.0):
             out[f"default, everyday ×{w:g}"] = replace(DEFAULT, everyday_weight=w)
-        for w in (0.5, 2.0):
-            out[f"default, definitions ×{w:g}"] = replace(DEFAULT, definition_weight=w)
+        for w in (0.25, 0.5):
+            out[f"default + definitions leg ×{w:g}"] = replace(DEFAULT, definition_weight=w)
     return out
 
 

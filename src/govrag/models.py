@@ -173,6 +173,11 @@ class QueryHints:
     not_stored: tuple[str, ...] = ()
     #: What the user should know that does not change the premise (「岸田総理」: no such speaker here).
     notes: tuple[str, ...] = ()
+    #: Documents that define a term the query uses (「個人情報取扱事業者」 → 個人情報保護法): searched by a leg of
+    #: their own (`SearchOptions.definition_weight`), not exclusively.
+    defining: tuple[str, ...] = ()
+    #: Where those terms are defined, one line each (「個人情報取扱事業者」: 個人情報の保護に関する法律 第二条第五項).
+    definitions: tuple[str, ...] = ()
     #: Spans of the query this source read as names (law names, citations): what the question asks about
     #: them is the rest (`SearchResult.asks`), so a law's title never counts as evidence of an answer.
     matched: tuple[tuple[int, int], ...] = ()

@@ -62,7 +62,8 @@ class SearchOptions:
     synonym_weight: float = 0.3
     #: Weight of the statute terms the everyday-words lexicon brings (クビ → 解雇; 0: none).
     everyday_weight: float = 0.5
-    #: Weight of a BM25 leg confined to the laws that define a term the question (or its expansion) uses (0: off).
+    #: Weight of a BM25 leg confined to the laws that define a term the question uses (0: off, the default:
+    #: it cost lawqa_jp 6 of 68 questions and found no paraphrased one; docs/everyday.md).
     definition_weight: float = 0.0
     #: When the query names a speaker, house or date of one source (「石破総理」), the legs of the other
     #: sources weigh this much: they still answer, behind the source the question is about.
@@ -94,6 +95,8 @@ class SearchResult:
     not_stored: tuple[str, ...] = ()
     #: What the search could not do as asked (a filter a source cannot honour), one line each.
     warnings: tuple[str, ...] = ()
+    #: Where the terms the query uses are defined, one line each: a hint for the reader and a leg of the search.
+    definitions: tuple[str, ...] = ()
     #: Filters taken from the query itself (「石破総理」 → speaker), one line each: `use_hints=False` drops them.
     applied_filters: tuple[str, ...] = ()
     #: The query less the names its hints matched (「民法709条の損害賠償の要件は」 → 「、の損害賠償の要件は」):
@@ -162,10 +165,11 @@ class Searcher:
         exact = [c for h in hints.values() for c in h.exact if filters.matches(c.payload())]
         scope = tuple(d for h in hints.values() for d in h.scope) if not filters.doc_id else ()
         named = tuple(d for h in hints.values() for d in h.named)
+        defining = tuple(d for h in hints.values() for d in h.defining) if not scope else ()
         per_source = {s: f for s, h in hints.items() if not (f := self._hint_filters(h, filters)).empty}
         timings["parse"] = _ms(t0)
 
-        legs, weights, routed = self._legs(query, options, filters, named, bool(scope), timings)
+        legs, weights, routed = self._legs(query, options, filters, named, defining, bool(scope), timings)
         legs, weights = _per_source(legs, weights, per_source, allowed, options.unhinted_weight)
         t1 = time.perf_counter()
         hits = self.store.query(
@@ -185,6 +189,7 @@ class Searcher:
             not_stored=_joined(h.not_stored for h in hints.values()),
             warnings=(*warnings, *_joined(h.notes for h in hints.values())),
             applied_filters=_joined(h.applied for s, h in hints.items() if s in per_source),
+            definitions=_joined(h.definitions for h in hints.values()),
             asks=without_spans(query, [span for h in hints.values() for span in h.matched]),
         )
 
@@ -211,8 +216,8 @@ class Searcher:
         return (f"date_from/date_to leave out every {', '.join(undated)} result: those {why}",)
 
     def _legs(
-        self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...], scoped: bool,
-        timings: dict[str, float],
+        self, query: str, options: SearchOptions, filters: Filters, named: tuple[str, ...],
+        defining: tuple[str, ...], scoped: bool, timings: dict[str, float],
     ) -> tuple[list[Leg], list[float], tuple[str, ...]]:
         legs: list[Leg] = []
         weights: list[float] = []
@@ -246,6 +251,8 @@ class Searcher:
                 add(Leg(SPARSE, sparse, options.candidates), options.sparse_weight)
                 if routed:
                     add(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=routed)), options.route_weight)
+                if defining and not filters.doc_id:
+                    add(Leg(SPARSE, sparse, options.candidates, Filters(doc_id=defining)), options.definition_weight)
         if dense_on and vector is not None and self.has_dense:
             # A source with vectors for a chosen subset only (laws) is searched densely within the routed laws:
             # unrestricted, its subset would rank first for any question. A fully covered one (minutes) is fair.

@@ -9,10 +9,12 @@ provision or law the store does not hold is reported, never guessed at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk, QueryHints
 from govrag.sources.laws.aliases import law_name_key
+from govrag.sources.laws.glossary import Definitions
 from govrag.sources.laws.cite import Citation, LawDirectory, LawEntry, law_num_key, parse_citation, parse_citations
 from govrag.sources.laws.lawid import law_doc_id
 from govrag.sources.laws.numbers import ProvisionRef
@@ -50,6 +52,11 @@ class CitationLookup:
         self.directory = directory
         #: Laws the catalog lists that the store does not hold.
         self.known = known or LawDirectory([])
+
+    @cached_property
+    def definitions(self) -> Definitions:
+        """The terms the stored laws define (read on the first question)."""
+        return Definitions.from_store(self.store)
 
     @classmethod
     def from_store(cls, store: DocStore) -> CitationLookup:
@@ -196,8 +203,35 @@ def law_hints(lookup: CitationLookup, query: str) -> QueryHints:
                 named.append(doc_id)
     catalogued = lookup.known.names_in(query)
     absent = lookup.absent_laws(query, citations, names, catalogued)
+    spans = lookup.name_spans(query, citations, names, catalogued)
+    defining, definitions = defined_terms(lookup.definitions, query, spans)
     return QueryHints(
         exact=tuple(exact), scope=tuple(laws), named=tuple(named), missing=tuple(dict.fromkeys(missing)),
         unknown=absent.unknown, not_stored=absent.not_stored,
-        matched=tuple(lookup.name_spans(query, citations, names, catalogued)),
+        matched=tuple(spans), defining=defining, definitions=definitions,
     )
+
+
+#: A term counts as a hint when so few laws define it (in any way): 「個人情報取扱事業者」 (a handful) points to
+#: its law, 「事業者」 or 「行政機関」 (hundreds) point nowhere.
+MAX_DEFINING_LAWS = 3
+#: Formal definitions only: an abbreviation made in passing (以下「甲」という) names no subject of a law.
+_FORMAL = ("とは", "号")
+
+
+def defined_terms(definitions: Definitions, query: str, names: list[tuple[int, int]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(laws, lines): the laws that formally define a term the query uses, outside the law names it
+    writes, when at most MAX_DEFINING_LAWS laws define it at all; and where each such term is defined,
+    one line each."""
+    laws: list[str] = []
+    lines: list[str] = []
+    for start, end, found in definitions.in_text(query, MAX_DEFINING_LAWS):
+        if any(a <= start and end <= b for a, b in names):
+            continue
+        formal = [d for d in found if d.kind in _FORMAL]
+        docs = list(dict.fromkeys(d.doc_id for d in formal))
+        if not formal:
+            continue
+        laws += [d for d in docs if d not in laws]
+        lines.append(f"「{query[start:end]}」の定義: " + "、".join(dict.fromkeys(d.label for d in formal)))
+    return tuple(laws), tuple(lines)
