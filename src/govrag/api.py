@@ -146,7 +146,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
                          routed_to=list(result.routed_to), missing=list(result.missing),
                          unknown_laws=list(result.unknown_laws), not_stored=list(result.not_stored),
-                         applied_filters=list(result.applied_filters),
+                         applied_filters=list(result.applied_filters), definitions=list(result.definitions),
                          warnings=[*body.filters.notes, *result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
 
     def ask_out(body: AskIn, answer: Answer) -> AskOut:

@@ -220,6 +220,8 @@ class SearchOut(BaseModel):
     not_stored: list[str]
     #: Filters read from the query itself (「石破総理」 → speaker 石破茂); send use_hints=false to drop them.
     applied_filters: list[str]
+    #: Where the terms the query uses are defined (「行政指導」の定義: 行政手続法 第二条第六号); see GET /laws/define.
+    definitions: list[str] = []
     warnings: list[str]
     timings_ms: dict[str, float]
 

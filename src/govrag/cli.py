@@ -292,6 +292,8 @@ def search_cmd(
     finally:
         service.close()
     _applied(result.applied_filters)
+    for line in result.definitions:
+        err.print(line, style="cyan", markup=False, soft_wrap=True)
     _warn([*result.warnings, *_absent_lines(result.missing, result.unknown_laws, result.not_stored)])
     if not result.hits:
         console.print("no results")

@@ -100,3 +100,13 @@ def test_the_route_is_behind_keys_like_the_others(sample_index: Path, tmp_path: 
             assert c.get("/laws/define", params={"term": "処分"}, headers={"X-API-Key": key}).status_code == 429
     finally:
         service.close()
+
+
+def test_a_search_says_where_the_terms_it_uses_are_defined(client: TestClient) -> None:
+    """A term few laws define is a hint beside the hits (「行政指導」: 行政手続法 only), and a question
+    with no defined term gets no line."""
+    body = client.post("/search", json={"query": "行政指導に従わなかったら不利益な扱いを受けるのか", "k": 3}).json()
+    assert body["definitions"] == ["「行政指導」の定義: 行政手続法 第二条第六号"]
+    body = client.post("/search", json={"query": "借地権の存続期間は何年か", "k": 3}).json()
+    assert body["definitions"] == ["「借地権」の定義: 借地借家法 第二条第一号"]
+    assert client.post("/search", json={"query": "日本では何歳で大人になるのか", "k": 3}).json()["definitions"] == []

@@ -255,6 +255,7 @@ async function runSearch(text, filters, signal) {
   }
   const notes = [
     ...(r.applied_filters || []).map((f) => `質問から読み取った条件：${f}`),
+    ...(r.definitions || []),
     ...(r.missing || []).map((m) => `収録されていない条文：${m}`),
     ...(r.not_stored || []).map((m) => `収録されていない法令：${m}`),
     ...(r.unknown_laws || []).map((m) => `見つからない法令名：${m}`),
