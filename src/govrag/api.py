@@ -38,7 +38,6 @@ from govrag.research.records import Report
 from govrag.safeguards import http as safeguards_http
 from govrag.safeguards.keys import ANONYMOUS
 from govrag.service import Caller, Service
-from govrag.sources.laws.glossary import not_found_message
 
 T = TypeVar("T")
 UI_DIR = PathLib(__file__).parent / "ui"
@@ -202,7 +201,7 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         (an empty list and a `message` when no law defines it)."""
         found = await in_worker(lambda: svc().define(term))
         return DefinitionsOut(term=term.strip(), definitions=[DefinitionOut.of(d) for d in found],
-                              message=None if found else not_found_message(term, svc().definitions))
+                              message=None if found else svc().not_defined(term))
 
     # -- research ----------------------------------------------------------------------------------------
 

@@ -20,12 +20,11 @@ from pydantic import (
 from govrag.answer.records import AnswerCitation, Verification
 from govrag.index.store.base import Filters
 from govrag.index.integrity import Problem
-from govrag.models import Chunk
+from govrag.models import MAX_TERM, Chunk, Definition, Kind
 from govrag.research.history import Entry
 from govrag.research.records import MindNode, ReportSource, Section, SubQuery
 from govrag.retrieval.search import SearchOptions
 from govrag.sources import registry
-from govrag.sources.laws.definitions import MAX_TERM, Definition, Kind
 
 MAX_QUERY_CHARS = 1000
 # C0/C1 controls other than tab and line ends are not text anyone types.

@@ -28,7 +28,6 @@ from govrag.research import export as research_export
 from govrag.research.history import History, HistoryError
 from govrag.research.pipeline import ResearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
-from govrag.sources.laws.glossary import build_definitions
 from govrag.service import META_FILE, Caller, NotReady, Service, open_descriptors, open_index
 from govrag.clikit import DataDir, console, err, fail, ingest_with_progress, progress, settings_for
 from govrag.safeguards import cli as safeguards_cli
@@ -124,11 +123,13 @@ def index_build_cmd(
             check_tokenizer(meta)
         except StaleIndex as exc:
             fail(str(exc))
-        with progress() as bar:  # a regex pass over the text: seconds, so always
-            task = bar.add_task("definitions (定義規定) → document store", total=None)
-            defined = build_definitions(docstore, on_law=lambda: bar.advance(task))
-        console.print(f"definitions: {defined.documents} laws read, {defined.points} definitions stored, "
-                      f"{defined.skipped_documents} unchanged laws skipped")
+        for source in registry.sources():  # what sources derive beside the index (the laws' definitions): seconds
+            with progress() as bar:
+                task = bar.add_task(f"{source.title}: derived tables → document store", total=None)
+                derived = source.derive(docstore, lambda: bar.advance(task))
+            if derived is not None:
+                console.print(f"{source.name} derived: {derived.documents} documents read, {derived.points} rows stored, "
+                              f"{derived.skipped_documents} unchanged documents skipped")
         store = open_index(settings)
         try:
             repaired = repair_index(docstore, store, meta)

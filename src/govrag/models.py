@@ -7,9 +7,11 @@ retrieval, answer, API) reads chunks and never reaches back into a source.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 #: A source name the registry lists ("law", "diet", a plug-in's own).
 SourceName = str
@@ -182,3 +184,51 @@ class QueryHints:
     #: them is the rest (`SearchResult.asks`), so a law's title never counts as evidence of an answer.
     matched: tuple[tuple[int, int], ...] = ()
 
+
+#: A definition's form: 「X」とは…をいう, a 号 of a 定義 article, （以下「X」という。）.
+Kind = Literal["とは", "号", "以下"]
+#: Longer "terms" are clauses a pattern caught by accident, not words anyone defines.
+MAX_TERM = 40
+_TERM_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One term as one provision of one document defines it (the laws' 定義規定: sources/laws/definitions.py)."""
+
+    term: str  # as written in the law
+    kind: Kind
+    #: The defining sentence (or the 号's own text), cut to a few hundred characters.
+    text: str
+    #: Where it applies as the law says it (この法律, この章, 以下, 次条 …); None when the law does not say.
+    scope: str | None
+    doc_id: str
+    version: str
+    law_title: str
+    law_id: str | None
+    #: The provision in law style: 第二条第一項, 第二条第五号 (a one-項 article is cited without 第一項).
+    provision: str
+    chunk_id: str
+    #: e-Gov, opened at that 項/号 where the chunk's anchor allows it.
+    url: str
+
+    @property
+    def label(self) -> str:
+        """How search results name a provision: 個人情報の保護に関する法律 第二条第五項."""
+        return f"{self.law_title} {self.provision}"
+
+    @property
+    def key(self) -> str:
+        return term_key(self.term)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Definition:
+        return cls(**data)
+
+
+def term_key(term: str) -> str:
+    """The form terms are compared in: NFKC (full-width letters and digits) without any space."""
+    return _TERM_SPACES.sub("", unicodedata.normalize("NFKC", term))

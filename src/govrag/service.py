@@ -32,15 +32,15 @@ from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.store import open_store
 from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
-from govrag.models import Chunk
+from govrag.models import Chunk, Definition
 from govrag.research.history import History
 from govrag.research.pipeline import Researcher
 from govrag.retrieval.router import LawRouter
 from govrag.retrieval.search import Searcher, SearchOptions, SearchResult
 from govrag.safeguards import pii, routing
 from govrag.safeguards.audit import AuditLog
-from govrag.sources.laws.definitions import Definition
-from govrag.sources.laws.glossary import Definitions
+from govrag.sources import registry
+from govrag.sources.base import Glossary
 
 META_FILE = "meta.json"
 
@@ -357,8 +357,9 @@ class Service:
 
     def coverage(self, asked: str, text: str) -> float:
         """Share of what a question asks (`SearchResult.asked`: less the names its hints matched) that
-        occurs in a text, in words less those that only phrase a request (`word_coverage`)."""
-        return word_coverage(asked, text, self.encoder.tokens)
+        occurs in a text, in words less those that only phrase a request, a word also found through the
+        statute terms the search expanded it to (`word_coverage`, `Searcher.bridges`)."""
+        return word_coverage(asked, text, self.encoder.tokens, self.searcher.bridges)
 
     @cached_property
     def generator(self) -> Generator | None:
@@ -419,14 +420,18 @@ class Service:
                             self.docstore.chunks_by_id(links) if links else [])
 
     @cached_property
-    def definitions(self) -> Definitions:
-        """The terms the stored laws define (sources/laws/glossary.py), read on first use."""
-        return Definitions.from_store(self.docstore)
+    def glossaries(self) -> list[Glossary]:
+        """The terms each source's documents define (the laws' 定義規定), read on first use."""
+        return [g for source in registry.sources() if (g := source.glossary(self.docstore)) is not None]
 
     def define(self, term: str) -> list[Definition]:
-        """What the stored laws say a term means: each definition with its law, provision and URL."""
+        """What the stored documents say a term means: each definition with its provision and URL."""
         with self._recording():
-            return self.definitions.lookup(term)
+            return [d for glossary in self.glossaries for d in glossary.lookup(term)]
+
+    def not_defined(self, term: str) -> str:
+        """One line for a term nothing defines (or for a store without the definitions table)."""
+        return next((g.not_found(term) for g in self.glossaries), "定義を収録したソースがありません。")
 
     def health(self) -> dict[str, object]:
         """Status ("ok" only when no problem is known), the problems with their repairs, what is being

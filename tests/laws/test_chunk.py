@@ -23,6 +23,10 @@ V = "2020-11-18"
 
 @pytest.fixture(scope="module")
 def chunks(egov_sample: Path, shared_data: Path) -> dict[str, list[Chunk]]:
+    return sample_chunks(egov_sample, shared_data)
+
+
+def sample_chunks(egov_sample: Path, shared_data: Path) -> dict[str, list[Chunk]]:
     resolver = LawIdResolver.from_dir(shared_data / "egov")
     out = {}
     for title, rel in FILES.items():

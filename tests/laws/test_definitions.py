@@ -13,21 +13,15 @@ from typer.testing import CliRunner
 from govrag.cli import app
 from govrag.index.docstore import DocStore, chunk_row
 from govrag.models import Chunk
-from govrag.sources.laws.chunk import ChunkOptions, chunk_law
-from govrag.sources.laws.definitions import Definition, law_definitions, term_key
-from govrag.sources.laws.egov_xml import parse_law
+from govrag.models import Definition, term_key
+from govrag.sources.laws.definitions import law_definitions
+from tests.laws.test_chunk import sample_chunks
 from govrag.sources.laws.glossary import (
     DEFINITIONS_STAGE,
     Definitions,
     build_definitions,
 )
-from govrag.sources.laws.lawid import LawIdResolver
 
-FILES = {
-    "民法": "明治29年/明治二十九年法律第八十九号.xml",
-    "行政手続法": "平成5年/平成五年法律第八十八号.xml",
-    "個人情報の保護に関する法律": "平成15年/平成十五年法律第五十七号.xml",
-}
 V = "2020-11-18"
 KOJIN = "https://laws.e-gov.go.jp/law/415AC0000000057"
 TETSUZUKI = "https://laws.e-gov.go.jp/law/405AC0000000088"
@@ -35,12 +29,7 @@ TETSUZUKI = "https://laws.e-gov.go.jp/law/405AC0000000088"
 
 @pytest.fixture(scope="module")
 def chunks(egov_sample: Path, shared_data: Path) -> dict[str, list[Chunk]]:
-    resolver = LawIdResolver.from_dir(shared_data / "egov")
-    out = {}
-    for title, rel in FILES.items():
-        law = parse_law((egov_sample / rel).read_bytes())
-        out[title] = list(chunk_law(law, resolver.resolve(law.law_num, law.title), ChunkOptions(version=V)))
-    return out
+    return sample_chunks(egov_sample, shared_data)  # the sample laws, chunked as tests/laws/test_chunk.py does
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import typer
 
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
-from govrag.models import Chunk, QueryHints
+from govrag.models import Chunk, Definition, QueryHints
+
+if TYPE_CHECKING:
+    from govrag.index.indexer import IndexReport
 
 
 class SourceError(Exception):
@@ -71,6 +74,17 @@ Hinter = Callable[[str], QueryHints]
 Tick = Callable[[], None]
 
 
+class Glossary(Protocol):
+    """The terms a source's documents define (the laws' 定義規定), read from the document store."""
+
+    def lookup(self, term: str) -> list[Definition]: ...
+
+    def count(self) -> int: ...
+
+    def not_found(self, term: str) -> str:
+        """One line for a user whose term nothing defines (or why nothing could be looked up)."""
+
+
 class Source(Protocol):
     #: The `source` value of its chunks: "law", "diet", "gazette".
     name: str
@@ -113,6 +127,13 @@ class Source(Protocol):
 
     def held_units(self, docstore: DocStore, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those of its unit keys the store holds: an eval gold it lacks is reported, never scored as a miss."""
+
+    def derive(self, docstore: DocStore, tick: Tick | None = None) -> IndexReport | None:
+        """Build what the source derives from its stored units beside the search index (the laws'
+        definitions), resumably; None when it derives nothing. `govrag index build` runs it first."""
+
+    def glossary(self, docstore: DocStore) -> Glossary | None:
+        """The terms its documents define, or None when it keeps no such table."""
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         """Add the source's own commands (`govrag ingest diet`, `govrag laws show`)."""

@@ -13,7 +13,8 @@ from govrag.sources.text import sentence_pieces
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk, Filters, QueryHints
-from govrag.sources.base import FilterField, Hinter, IngestReport, Tick
+from govrag.index.indexer import IndexReport
+from govrag.sources.base import FilterField, Glossary, Hinter, IngestReport, Tick
 from govrag.sources.diet.hints import DietDirectory, DietHints, parse_hints
 from govrag.sources.diet.ingest import ingest_speeches
 from govrag.sources.diet.parse import iter_speeches
@@ -76,6 +77,12 @@ class DietSource:
         meetings = {doc.doc_id for doc in docstore.documents(self.name)}
         return {key for key in keys if self.document_of(key) in meetings and docstore.chunks_of(
             self.name, self.document_of(key), where={"speech_id": key[1]})}
+
+    def derive(self, docstore: DocStore, tick: Tick | None = None) -> IndexReport | None:
+        return None
+
+    def glossary(self, docstore: DocStore) -> Glossary | None:
+        return None
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         from govrag.sources.diet.cli import commands

@@ -13,7 +13,8 @@ from govrag.sources.text import sentence_pieces
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk, Filters, QueryHints
-from govrag.sources.base import FilterField, Hinter, IngestReport, Tick
+from govrag.index.indexer import IndexReport
+from govrag.sources.base import FilterField, Glossary, Hinter, IngestReport, Tick
 from govrag.sources.gazette.chunk import SOURCE
 from govrag.sources.gazette.hints import GazetteDirectory, GazetteHints, about_gazette, parse_hints
 from govrag.sources.gazette.ingest import ingest_gazette
@@ -84,6 +85,12 @@ class GazetteSource:
                     self.name, issue_id, issues[issue_id], where={"page": int(page)}):
                 held.add(key)
         return held
+
+    def derive(self, docstore: DocStore, tick: Tick | None = None) -> IndexReport | None:
+        return None
+
+    def glossary(self, docstore: DocStore) -> Glossary | None:
+        return None
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         from govrag.sources.gazette.cli import commands

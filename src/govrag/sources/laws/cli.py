@@ -15,7 +15,7 @@ from govrag.index.docstore import DocStore
 from govrag.sources.base import SourceError
 from govrag.sources.laws.api import DEFAULT_BASE_URL, EgovApiClient, iter_api_laws
 from govrag.sources.laws.archive import LawFile, Skipped
-from govrag.sources.laws.glossary import Definitions, not_found_message
+from govrag.sources.laws.glossary import Definitions
 from govrag.sources.laws.hints import CitationLookup
 
 
@@ -97,7 +97,7 @@ def _define(term: str, as_json: bool, data_dir: Path | None) -> None:
     with DocStore(settings.chunk_db) as store:
         definitions = Definitions.from_store(store)
         found = definitions.lookup(term)
-        message = None if found else not_found_message(term, definitions)
+        message = None if found else definitions.not_found(term)
     if as_json:
         body = {"term": term.strip(), "definitions": [d.as_dict() | {"label": d.label} for d in found], "message": message}
         console.print(json.dumps(body, ensure_ascii=False, indent=1), markup=False, highlight=False, soft_wrap=True)

@@ -19,12 +19,10 @@ reads files or the store.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
 
-from govrag.models import Chunk
+from govrag.models import MAX_TERM, Chunk, Definition, Kind
 from govrag.numerals import to_halfwidth_digits
 from govrag.sources.laws.numbers import (
     item_num_to_title,
@@ -32,13 +30,10 @@ from govrag.sources.laws.numbers import (
     paragraph_num_to_title,
 )
 
-Kind = Literal["とは", "号", "以下"]
 #: The extraction rules' version: a stage built with other rules is redone (index/indexer stage names).
 RULES_VERSION = "2"
 #: A definition's text is the defining sentence, cut here (a whole 号 list can run to pages).
 MAX_TEXT = 400
-#: Longer "terms" are clauses a pattern caught by accident, not words anyone defines.
-MAX_TERM = 40
 
 _PARAGRAPH_LINE = re.compile(r"○?([０-９0-9]+)\u3000")  # ○２: old laws' paragraph numbers
 _KANJI_NUM = "[一二三四五六七八九十百千]+"
@@ -69,48 +64,6 @@ _QUOTED = re.compile(r"「([^「」]+)」")
 #: A definiens that goes on in the 号 below it: 「次の各号のいずれかに該当するもの」「次に掲げるもの」「当該各号に定める額」.
 _LISTS = re.compile(r"次(?:の各号)?(?:に掲げる|のいずれか)|当該各号")
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class Definition:
-    """One term as one provision of one law defines it."""
-
-    term: str  # as written in the law
-    kind: Kind
-    #: The defining sentence (or the 号's own text), at most MAX_TEXT characters.
-    text: str
-    #: Where it applies as the law says it (この法律, この章, 以下, 次条 …); None when the law does not say.
-    scope: str | None
-    doc_id: str
-    version: str
-    law_title: str
-    law_id: str | None
-    #: The provision in law style: 第二条第一項, 第二条第五号 (a one-項 article is cited without 第一項).
-    provision: str
-    chunk_id: str
-    #: e-Gov, opened at that 項/号 where the chunk's anchor allows it.
-    url: str
-
-    @property
-    def label(self) -> str:
-        """How search results name a provision: 個人情報の保護に関する法律 第二条第五項."""
-        return f"{self.law_title} {self.provision}"
-
-    @property
-    def key(self) -> str:
-        return term_key(self.term)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Definition:
-        return cls(**data)
-
-
-def term_key(term: str) -> str:
-    """The form terms are compared in: NFKC (full-width letters and digits) without any space."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", term))
 
 
 # -- a law's provisions, line by line ------------------------------------------------------------------

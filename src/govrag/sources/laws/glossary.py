@@ -15,12 +15,8 @@ from functools import cached_property
 
 from govrag.index.docstore import DefinitionRow, DocStore
 from govrag.index.indexer import IndexReport, pending_steps
-from govrag.sources.laws.definitions import (
-    RULES_VERSION,
-    Definition,
-    law_definitions,
-    term_key,
-)
+from govrag.models import Definition, term_key
+from govrag.sources.laws.definitions import RULES_VERSION, law_definitions
 from govrag.trie import Trie
 
 SOURCE = "law"
@@ -73,6 +69,12 @@ class Definitions:
         """Definitions stored (a term several laws define counts once per definition)."""
         return self._count
 
+    def not_found(self, term: str) -> str:
+        """What to tell someone whose term no stored law defines (or why nothing could be looked up)."""
+        if self._count == 0:
+            return "定義の索引がありません: `govrag index build` で作成してください。"
+        return f"「{term.strip()}」を定義する規定は、収録されている法令の本則に見つかりませんでした。"
+
     def terms(self) -> list[str]:
         """Every term as written, once each, sorted."""
         return sorted({term for terms in self._written.values() for term in terms})
@@ -108,13 +110,6 @@ class Definitions:
             d = Definition.from_dict(json.loads(payload))
             out.setdefault(d.key, []).append(d)
         return out
-
-
-def not_found_message(term: str, definitions: Definitions) -> str:
-    """What to tell someone whose term no stored law defines (or why nothing could be looked up)."""
-    if definitions.count() == 0:
-        return "定義の索引がありません: `govrag index build` で作成してください。"
-    return f"「{term.strip()}」を定義する規定は、収録されている法令の本則に見つかりませんでした。"
 
 
 def _folded(text: str) -> tuple[str, list[tuple[int, int]]]:

@@ -12,7 +12,9 @@ import typer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.models import Chunk
-from govrag.sources.base import FilterField, Hinter, IngestReport, Tick
+from govrag.index.indexer import IndexReport
+from govrag.sources.base import FilterField, Glossary, Hinter, IngestReport, Tick
+from govrag.sources.laws.glossary import Definitions, build_definitions
 from govrag.sources.laws.chunk import ChunkOptions
 from govrag.sources.laws.corpus import CorpusReport
 from govrag.sources.laws.hints import CitationLookup, law_hints
@@ -77,6 +79,13 @@ class LawSource:
                 held.update((c.doc_title, str(c.attrs.get("article_num") or ""))
                             for c in docstore.chunks_of(doc.source, doc.doc_id, doc.version))
         return held & keys
+
+    def derive(self, docstore: DocStore, tick: Tick | None = None) -> IndexReport | None:
+        """Every law's definitions into the document store (seconds; resumable per step of laws)."""
+        return build_definitions(docstore, on_law=tick)
+
+    def glossary(self, docstore: DocStore) -> Glossary | None:
+        return Definitions.from_store(docstore)
 
     def commands(self, app: typer.Typer, ingest: typer.Typer) -> None:
         from govrag.sources.laws.cli import commands
