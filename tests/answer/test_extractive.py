@@ -275,3 +275,14 @@ def test_asking_for_a_cited_provisions_requirements_asks_for_the_provision() -> 
     assert word_coverage("、の要件は", tort, TOKENS) == 1.0
     assert word_coverage("、の趣旨と規定を教えて", tort, TOKENS) == 1.0
     assert word_coverage("、の宇宙旅行の要件は", tort, TOKENS) == 0.0
+
+
+def test_a_word_counts_when_the_text_holds_the_statute_term_it_was_expanded_to() -> None:
+    """日本では何歳で大人になるのか: 民法第四条 says 成年, never 大人. Through the bridge the search expanded the
+    word with (大人 → 成年), the provision holds what was asked; without it, only 日本 is missing too."""
+    minpo_4 = "年齢二十歳をもって、成年とする。"
+    asked = "日本では何歳で大人になるのか"
+    assert word_coverage(asked, minpo_4, TOKENS) == 0.0
+    bridges = {"大人": ("成年", "成年者")}.get
+    assert word_coverage(asked, minpo_4, TOKENS, lambda w: bridges(w, ())) == 0.5  # 大人 held; 日本 is not
+    assert word_coverage(asked, "婚姻は、両性の合意のみに基いて成立する。", TOKENS, lambda w: bridges(w, ())) == 0.0

@@ -8,7 +8,7 @@ Words, not tokens, and without the words that only phrase a request (教えて, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 #: Words (in the tokenizer's normalised form, see index/sparse.py) that phrase a request or a question
 #: rather than say what it is about: 「教えてください」「詳しく説明して」「どういう内容か」「どこに書かれているか」,
@@ -59,11 +59,18 @@ def asked_words(text: str, tokens: Callable[[str], list[str]]) -> dict[str, tupl
     return words
 
 
-def word_coverage(asked: str, text: str, tokens: Callable[[str], list[str]]) -> float:
+def word_coverage(
+    asked: str, text: str, tokens: Callable[[str], list[str]],
+    bridges: Callable[[str], Sequence[str]] | None = None,
+) -> float:
     """Share of the words `asked` names (`asked_words`) that `text` holds: a word counts when the text has
     it or every one of its parts (損害賠償 is found in 「損害を賠償」; 窃盗罪 is not found in 「強盗の罪」).
     Words, not tokens: a compound's parts would otherwise count it three or four times over (取り消す,
     取る, 消す). 1.0 when nothing is asked.
+
+    `bridges(word)` gives the statute's terms an everyday word stands for (大人 → 成年; the search's
+    query expansion): a word also counts when the text holds one of them whole, so a provision found
+    through the bridge is evidence for the question asked in everyday words.
 
     A term the question puts in 「」 (「終活」とは, 「利用目的の特定」) is what it asks about: the share is
     never more than the share of the quoted words the text holds, so a text without them answers nothing.
@@ -73,9 +80,15 @@ def word_coverage(asked: str, text: str, tokens: Callable[[str], list[str]]) -> 
         return 1.0
     found = set(tokens(text)) if text else set()
 
+    def held(word: str, parts: Sequence[str]) -> bool:
+        return word in found or bool(parts and all(p in found for p in parts))
+
+    def bridged(word: str) -> bool:
+        return bridges is not None and any(
+            (ts := tokens(term)) and held(ts[0], ts[1:]) for term in bridges(word))
+
     def share(ws: dict[str, tuple[str, ...]]) -> float:
-        score = sum(1.0 if w in found or (ps and all(p in found for p in ps)) else 0.0 for w, ps in ws.items())
-        return score / len(ws)
+        return sum(1.0 if held(w, ps) or bridged(w) else 0.0 for w, ps in ws.items()) / len(ws)
 
     quoted = {w: ps for q in _QUOTED_TERM.findall(asked) for w, ps in asked_words(q, tokens).items()}
     return min(share(words), share(quoted)) if quoted else share(words)

@@ -20,6 +20,7 @@ included. The rest is ranked by the store, fusing up to five legs:
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -279,6 +280,11 @@ class Searcher:
             out.append((self.everyday.terms(query), options.everyday_weight))
         return out
 
+    def bridges(self, word: str) -> tuple[str, ...]:
+        """The statute terms one question word expands to at the default weights (its synonyms, the lexicon's
+        terms): the answer counts them as the word when it weighs evidence."""
+        return _bridges(self, word)
+
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
         """Route unless there is no router, routing is off, or the query is already scoped to laws."""
         return self.router is not None and options.route_laws > 0 and not filters.doc_id
@@ -300,6 +306,12 @@ class Searcher:
         by_id = {c.id: c for c in self.docstore.chunks_by_id(list(dict.fromkeys(wanted)))}
         return [replace(h, linked=tuple(by_id[i] for i in h.chunk.attrs.get("links") or () if i in by_id))
                 for h in hits]
+
+
+@lru_cache(maxsize=8192)
+def _bridges(searcher: Searcher, word: str) -> tuple[str, ...]:
+    terms = [w for words, weight in searcher._expansions(word, SearchOptions()) if weight > 0 for w in words]
+    return tuple(dict.fromkeys(terms))
 
 
 def _law_filters(filters: Filters) -> Filters:
