@@ -1,6 +1,6 @@
 """Benchmark: `/search` latency with concurrent clients over loopback.
 
-    python benchmarks/api_latency.py [--data-dir DIR] [--clients 8] [--modes hybrid,bm25] [--passes 2]
+    python benchmarks/api_latency.py [--data-dir DIR] [--clients 1,8] [--modes hybrid,bm25] [--passes 2]
 
 Starts `govrag serve` on the index in DIR (a separate process, as in
 production), waits for /healthz and warms up with questions that are not
@@ -11,6 +11,11 @@ first time (each query vector is embedded: the server's query cache misses);
 pass 2 asks them all again (a re-run, /search then /ask: the cache hits). The
 server's cache counters from /healthz are printed as the check. Any non-200
 answer is counted and printed, not hidden.
+
+Each pass also reads the server process's CPU time (user + system, all threads, from
+/proc) before and after: CPU ms per request, and the throughput that CPU cost allows on
+this machine's cores (`cores × 1000 / CPU ms`), against which the measured req/s is set.
+The clients share the cores, so the bound is an upper one.
 """
 
 from __future__ import annotations
@@ -56,7 +61,13 @@ def queries(settings: Settings) -> list[str]:
     return qs
 
 
-def run_pass(base: str, texts: list[str], mode: str, clients: int) -> dict[str, object]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_pass(base: str, texts: list[str], mode: str, clients: int, pid: int) -> dict[str, object]:
     """Every text once, spread over `clients` threads; latencies as the clients saw them."""
     latencies: list[float] = []
     server_ms: list[float] = []
@@ -81,13 +92,14 @@ def run_pass(base: str, texts: list[str], mode: str, clients: int) -> dict[str, 
                         errors.append(f"{r.status_code} {r.text[:200]}")
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    t1 = time.perf_counter()
+    cpu0, own0, t1 = cpu_seconds(pid), cpu_seconds(os.getpid()), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     return {"latencies": latencies, "server_ms": server_ms, "stages": stages, "errors": errors,
-            "wall": time.perf_counter() - t1}
+            "wall": time.perf_counter() - t1, "cpu": cpu_seconds(pid) - cpu0,
+            "client_cpu": cpu_seconds(os.getpid()) - own0}
 
 
 def report(run: dict[str, object], title: str) -> None:
@@ -97,7 +109,16 @@ def report(run: dict[str, object], title: str) -> None:
     wall: float = run["wall"]  # type: ignore[assignment]
     q = statistics.quantiles(latencies, n=100)
     print(f"### {title}\n")
-    print(f"- {len(latencies)} requests in {wall:.1f} s ({len(latencies) / wall:.1f} req/s), {len(errors)} errors")
+    rate = len(latencies) / wall
+    cores = os.cpu_count() or 1
+    cpu_ms = run["cpu"] / max(1, len(latencies)) * 1000  # type: ignore[operator]
+    client_ms = run["client_cpu"] / max(1, len(latencies)) * 1000  # type: ignore[operator]
+    bound = cores * 1000 / cpu_ms if cpu_ms else float("inf")
+    shared = cores * 1000 / (cpu_ms + client_ms) if cpu_ms + client_ms else float("inf")
+    print(f"- {len(latencies)} requests in {wall:.1f} s ({rate:.1f} req/s), {len(errors)} errors")
+    print(f"- CPU per request: server {cpu_ms:.1f} ms, the clients {client_ms:.1f} ms (same cores). Bound from the "
+          f"server's CPU alone ({cores} cores / {cpu_ms:.1f} ms): {bound:.0f} req/s, measured {rate / bound:.0%} of it; "
+          f"from server + clients: {shared:.0f} req/s, **measured {rate / shared:.0%} of it**")
     print(f"- client latency: **p50 {q[49]:.0f} ms, p95 {q[94]:.0f} ms**, p99 {q[98]:.0f} ms, max {max(latencies):.0f} ms")
     print(f"- server-side work per request (sum of timings_ms): p50 {statistics.median(run['server_ms']):.0f} ms")  # type: ignore[arg-type]
     print("- per stage, p50 / p95 ms: " + ", ".join(
@@ -110,33 +131,34 @@ def report(run: dict[str, object], title: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", default="1,8", help="comma-separated client counts, each a run of its own")
     parser.add_argument("--modes", default="hybrid,bm25", help="comma-separated: hybrid, bm25, dense")
     parser.add_argument("--passes", type=int, default=2, help="times each question is asked")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
-    with serve(args.data_dir) as (base, _, health):
-        startup = health.pop("_startup_s")
-        texts = list(dict.fromkeys(queries(settings)))
-        with httpx.Client(base_url=base, timeout=60) as client:
+    texts = list(dict.fromkeys(queries(settings)))
+    print(f"## /search latency, {args.clients} concurrent clients over loopback (k=10)\n")
+    for clients in (int(c) for c in args.clients.split(",")):
+        with serve(args.data_dir) as (base, server, health):  # a fresh server: its query cache starts empty
+            startup = health.pop("_startup_s")
+            with httpx.Client(base_url=base, timeout=60) as client:
+                for mode in args.modes.split(","):
+                    for q in WARM_UP:  # first-use costs (model load, page cache)
+                        client.post("/search", json={"query": q, "k": 10, "mode": mode}).raise_for_status()
+            print(f"- index: {health['points']:,} BM25 points, {health['dense_points']:,} with dense vectors, "
+                  f"{health.get('article_points', 0):,} with article vectors, {health['descriptor_points']:,} outline "
+                  f"windows (router: {health['router'] or 'off'})")
+            print(f"- server start to first /healthz: {startup:.1f} s; one uvicorn worker on {os.cpu_count()} cores; "
+                  f"{len(texts)} distinct questions per pass\n")
             for mode in args.modes.split(","):
-                for q in WARM_UP:  # first-use costs (model load, page cache)
-                    client.post("/search", json={"query": q, "k": 10, "mode": mode}).raise_for_status()
-        print(f"## /search latency, {args.clients} concurrent clients over loopback (k=10)\n")
-        print(f"- index: {health['points']:,} BM25 points, {health['dense_points']:,} with dense vectors, "
-              f"{health.get('article_points', 0):,} with article vectors, {health['descriptor_points']:,} outline "
-              f"windows (router: {health['router'] or 'off'})")
-        print(f"- server start to first /healthz: {startup:.1f} s; one uvicorn worker on {os.cpu_count()} cores; "
-              f"{len(texts)} distinct questions per pass\n")
-        for mode in args.modes.split(","):
-            for n in range(1, args.passes + 1):
-                before = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
-                run = run_pass(base, texts, mode, args.clients)
-                after = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
-                cache = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
-                label = "first time" if n == 1 else "asked again"
-                report(run, f"mode={mode}, pass {n} ({label}): query cache {cache['misses']} misses, {cache['hits']} hits")
-
+                for n in range(1, args.passes + 1):
+                    before = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
+                    run = run_pass(base, texts, mode, clients, server.pid)
+                    after = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
+                    cache = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
+                    label = "first time" if n == 1 else "asked again"
+                    report(run, f"{clients} client{'s' * (clients > 1)}, mode={mode}, pass {n} ({label}): "
+                           f"query cache {cache['misses']} misses, {cache['hits']} hits")
 
 if __name__ == "__main__":
     main()

@@ -24,7 +24,6 @@ from pathlib import Path
 from govrag.config import Settings
 from govrag.eval.datasets import load_lawqa
 from govrag.index.docstore import DocStore
-from govrag.sources.laws.cite import LawDirectory
 from govrag.sources.laws.hints import CitationLookup
 
 LENGTHS = (60, 240, 960)

@@ -99,8 +99,10 @@ def test_report_formats_agree(tmp_path: Path) -> None:
 
 def test_suite_and_kpi_files(tmp_path: Path) -> None:
     suite = load_suite(Path("eval/suite.toml"), Path("/nonexistent"))
-    assert set(suite.runs) == {"bm25", "dense", "hybrid", "hybrid_hints"}
+    assert set(suite.runs) == {"bm25", "dense", "hybrid", "hybrid_hints", "hybrid_hints_no_expansion"}
     assert suite.runs["bm25"].route_laws == 0 and suite.runs["hybrid_hints"].use_hints
+    plain = suite.runs["hybrid_hints_no_expansion"]
+    assert (plain.synonym_weight, plain.everyday_weight) == (0.0, 0.0) and suite.runs["hybrid_hints"].synonym_weight > 0
     assert all(k.min is not None or k.max is not None for k in load_kpis(Path("eval/kpi.toml")))
     bad = tmp_path / "bad.toml"
     bad.write_text('[datasets.x]\nkind = "csv"\npath = "x"\n[runs.r]\nmode = "bm25"\n', encoding="utf-8")
