@@ -121,7 +121,11 @@ def test_article_descriptors_rank_articles_without_statute_words(service: Servic
     bare = SearchOptions(k=10, mode="bm25", synonym_weight=0, everyday_weight=0)  # the question's own words only
     assert "民法 第七百九条" not in labels(service.search(question, bare))
     # The everyday-words lexicon bridges 弁償 → 損害賠償 and 不注意 → 過失 for BM25 itself.
-    assert "民法 第七百九条" in labels(service.search(question, SearchOptions(k=10, mode="bm25")))
+    expanded = service.search(question, SearchOptions(k=10, mode="bm25"))
+    assert "民法 第七百九条" in labels(expanded)
+    assert expanded.expanded and not service.search(question, bare).expanded
+    # Its answer may count the bridges as the question's words; an answer to the bare search may not.
+    assert "損害賠償" in service.searcher.bridges("弁償")
     # 民法 has no full-text vectors here, so 民法 hits in dense mode come from the article leg.
     dense = service.search(question, SearchOptions(k=10, mode="dense"))
     assert any(h.chunk.doc_title == "民法" for h in dense.hits)

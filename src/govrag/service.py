@@ -353,13 +353,18 @@ class Service:
         return self.generator.answer(result, question_level=confidentiality)
 
     def extractive(self, result: SearchResult) -> Answer:
-        return extractive_answer(result, self.coverage, min_coverage=self.settings.answer_min_coverage)
+        coverage = self.coverage if result.expanded else self.plain_coverage
+        return extractive_answer(result, coverage, min_coverage=self.settings.answer_min_coverage)
 
     def coverage(self, asked: str, text: str) -> float:
         """Share of what a question asks (`SearchResult.asked`: less the names its hints matched) that
         occurs in a text, in words less those that only phrase a request, a word also found through the
         statute terms the search expanded it to (`word_coverage`, `Searcher.bridges`)."""
         return word_coverage(asked, text, self.encoder.tokens, self.searcher.bridges)
+
+    def plain_coverage(self, asked: str, text: str) -> float:
+        """`coverage` for a search made without expansion: the question's own words only."""
+        return word_coverage(asked, text, self.encoder.tokens)
 
     @cached_property
     def generator(self) -> Generator | None:

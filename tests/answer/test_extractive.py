@@ -286,3 +286,11 @@ def test_a_word_counts_when_the_text_holds_the_statute_term_it_was_expanded_to()
     bridges = {"大人": ("成年", "成年者")}.get
     assert word_coverage(asked, minpo_4, TOKENS, lambda w: bridges(w, ())) == 0.5  # 大人 held; 日本 is not
     assert word_coverage(asked, "婚姻は、両性の合意のみに基いて成立する。", TOKENS, lambda w: bridges(w, ())) == 0.0
+
+
+def test_a_bridge_counts_only_when_the_text_holds_all_of_it() -> None:
+    """離婚 bridged to 協議上の離婚: a text with 協議 alone (協議会) does not hold it; one with the whole term does."""
+    bridges = {"離婚": ("協議上の離婚",)}.get
+    assert word_coverage("離婚", "協議会を置く。", TOKENS, lambda w: bridges(w, ())) == 0.0
+    assert word_coverage("離婚", "夫婦は、その協議で、離婚をすることができる。", TOKENS) == 1.0
+    assert word_coverage("別れ", "協議上の離婚をした者", TOKENS, lambda w: {"別れ": ("協議上の離婚",)}.get(w, ())) == 1.0

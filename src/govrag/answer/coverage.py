@@ -83,9 +83,9 @@ def word_coverage(
     def held(word: str, parts: Sequence[str]) -> bool:
         return word in found or bool(parts and all(p in found for p in parts))
 
-    def bridged(word: str) -> bool:
+    def bridged(word: str) -> bool:  # a bridge term counts only when the text holds every word of it
         return bridges is not None and any(
-            (ts := tokens(term)) and held(ts[0], ts[1:]) for term in bridges(word))
+            (ws := asked_words(term, tokens)) and all(held(w, ps) for w, ps in ws.items()) for term in bridges(word))
 
     def share(ws: dict[str, tuple[str, ...]]) -> float:
         return sum(1.0 if held(w, ps) or bridged(w) else 0.0 for w, ps in ws.items()) / len(ws)

@@ -98,6 +98,8 @@ class SearchResult:
     warnings: tuple[str, ...] = ()
     #: Where the terms the query uses are defined, one line each: a hint for the reader and a leg of the search.
     definitions: tuple[str, ...] = ()
+    #: The query's words were expanded to the statute's (synonyms, the everyday-words lexicon).
+    expanded: bool = False
     #: Filters taken from the query itself (「石破総理」 → speaker), one line each: `use_hints=False` drops them.
     applied_filters: tuple[str, ...] = ()
     #: The query less the names its hints matched (「民法709条の損害賠償の要件は」 → 「、の損害賠償の要件は」):
@@ -136,6 +138,7 @@ class Searcher:
         self.reranker = reranker
         self.synonyms = synonyms.packaged()
         self.everyday = everyday.packaged()
+        self._bridges = lru_cache(maxsize=8192)(self._bridge_terms)  # per searcher: a word's bridges never change
         self.has_dense = embedder is not None and has_vectors(store, DENSE)
         self.has_articles = use_articles and embedder is not None and has_vectors(store, ARTICLE)
         #: Sources with stored chunks, and those whose chunks carry a date: a date filter on the others
@@ -191,6 +194,7 @@ class Searcher:
             warnings=(*warnings, *_joined(h.notes for h in hints.values())),
             applied_filters=_joined(h.applied for s, h in hints.items() if s in per_source),
             definitions=_joined(h.definitions for h in hints.values()),
+            expanded=options.mode != "dense" and (options.synonym_weight > 0 or options.everyday_weight > 0),
             asks=without_spans(query, [span for h in hints.values() for span in h.matched]),
         )
 
@@ -282,8 +286,13 @@ class Searcher:
 
     def bridges(self, word: str) -> tuple[str, ...]:
         """The statute terms one question word expands to at the default weights (its synonyms, the lexicon's
-        terms): the answer counts them as the word when it weighs evidence."""
-        return _bridges(self, word)
+        terms): the answer counts them as the word when it weighs evidence (a search made without
+        expansion says so in `SearchResult.expanded`, and its answer counts none)."""
+        return self._bridges(word)
+
+    def _bridge_terms(self, word: str) -> tuple[str, ...]:
+        terms = [w for words, weight in self._expansions(word, SearchOptions()) if weight > 0 for w in words]
+        return tuple(dict.fromkeys(terms))
 
     def _routing(self, options: SearchOptions, filters: Filters) -> bool:
         """Route unless there is no router, routing is off, or the query is already scoped to laws."""
@@ -306,12 +315,6 @@ class Searcher:
         by_id = {c.id: c for c in self.docstore.chunks_by_id(list(dict.fromkeys(wanted)))}
         return [replace(h, linked=tuple(by_id[i] for i in h.chunk.attrs.get("links") or () if i in by_id))
                 for h in hits]
-
-
-@lru_cache(maxsize=8192)
-def _bridges(searcher: Searcher, word: str) -> tuple[str, ...]:
-    terms = [w for words, weight in searcher._expansions(word, SearchOptions()) if weight > 0 for w in words]
-    return tuple(dict.fromkeys(terms))
 
 
 def _law_filters(filters: Filters) -> Filters:
