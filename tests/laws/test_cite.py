@@ -440,3 +440,21 @@ def test_what_a_question_asks_without_its_law_names(directory: LawDirectory) -> 
     assert asks("証券取引法に定めるインサイダー取引の罰則") == "、に定めるインサイダー取引の罰則"
     assert asks("金融商品取引法第5条の届出") == "、の届出"
     assert asks("不注意で塀を壊した人の責任") == "不注意で塀を壊した人の責任"
+
+
+def test_the_name_scan_reads_names_and_numbers_as_written() -> None:
+    """The trie walk over the key form finds what resolving every substring found: a name with a space
+    in it, a law number in arabic or full-width digits with spaces, a character NFKC expands (㍻ → 平成),
+    looking forwards (`names_in`) and backwards from a place (`longest_name_before`)."""
+    kojin = LawEntry("415AC0000000057", "平成十五年法律第五十七号", "個人情報の保護に関する法律", "Act", ("個人情報保護法",))
+    minpo = LawEntry("129AC0000000089", "明治二十九年法律第八十九号", "民法", "Act")
+    d = LawDirectory([kojin, minpo])
+    assert [(a, b) for a, b, _ in d.names_in("民 法の規定と個人情報保護法")] == [(0, 3), (7, 14)]
+    assert [(a, b, e) for a, b, e in d.names_in("平成 15 年法律第57号の規定")] == [(0, 13, [kojin])]
+    assert [(a, b) for a, b, _ in d.names_in("平成１５年法律第５７号")] == [(0, 11)]
+    assert [(a, b) for a, b, _ in d.names_in("㍻十五年法律第五十七号の規定")] == [(0, 11)]
+    assert d.longest_name_before("㍻十五年法律第五十七号", 11) == (0, [kojin])
+    assert d.longest_name_before("平成 15 年法律第57号", 16) == (0, [kojin])
+    assert d.longest_name_before("これは民法", 5) == (3, [minpo])
+    assert d.longest_name_before("これは民法", 4) is None
+    assert d.names_in("民間の法人") == []

@@ -161,12 +161,13 @@ class LawDirectory:
         Longest first, so 金融商品取引法施行令 is never read as 金融商品取引法.
         Returns (where the name starts, its laws) or None.
         """
-        keyed, where = _keyed(text[start:end][::-1])
-        begins = [end - where[n - 1] - 1 for n, _ in self._names_reversed.prefixes_at(keyed, 0)]
+        keyed, where = _keyed(text[start:end])  # keyed forwards, then read backwards: NFKC may expand a character
+        backwards = keyed[::-1]
+        begins = [start + where[len(keyed) - n] for n, _ in self._names_reversed.prefixes_at(backwards, 0)]
         for begin in sorted(begins):
             if found := self.resolve(text[begin:end]):
                 return begin, found
-        return self._numbered_before(text, end, start)
+        return self._numbered_before(keyed, where, start)
 
     def names_in(self, text: str) -> list[tuple[int, int, list[LawEntry]]]:
         """Law names mentioned anywhere in `text` (longest at each place, left to right, no overlaps).
@@ -186,9 +187,9 @@ class LawDirectory:
                     if laws := self.resolve(text[begin : where[n - 1] + 1]):
                         hit = (begin, where[n - 1] + 1, laws)
                         break
-            if hit is None and text[begin] in _ERA_FIRST and (number := _LAW_NUMBER.match(text, begin)) and (
-                    laws := self.resolve(number.group())):
-                hit = (begin, number.end(), laws)
+            if hit is None and begin in starts and keyed[starts[begin]] in _ERA_FIRST and (
+                    number := _LAW_NUMBER.match(keyed, starts[begin])) and (laws := self.resolve(number.group())):
+                hit = (begin, where[number.end() - 1] + 1, laws)
             if hit is None:
                 begin += 1
                 continue
@@ -196,11 +197,12 @@ class LawDirectory:
             begin = hit[1]
         return found
 
-    def _numbered_before(self, text: str, end: int, start: int) -> tuple[int, list[LawEntry]] | None:
-        """A law number in arabic digits that ends at `end` (the names' trie holds the kanji forms)."""
-        for m in _LAW_NUMBER.finditer(text, max(start, end - 40), end):
-            if m.end() == end and (laws := self.resolve(m.group())):
-                return m.start(), laws
+    def _numbered_before(self, keyed: str, where: list[int], start: int) -> tuple[int, list[LawEntry]] | None:
+        """A law number in arabic digits that ends where `keyed` (a text's key form) ends: the names' trie
+        holds the kanji forms; spaces and full-width digits are gone from the key form."""
+        for m in _LAW_NUMBER.finditer(keyed, max(0, len(keyed) - 40)):
+            if m.end() == len(keyed) and (laws := self.resolve(m.group())):
+                return start + where[m.start()], laws
         return None
 
     def unknown_names_in(self, text: str, names: list[tuple[int, int, list[LawEntry]]] | None = None) -> list[str]:
