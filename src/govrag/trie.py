@@ -1,6 +1,6 @@
 """A character trie: every known string that occurs in a text, found in one left-to-right pass.
 
-Law names, synonym headwords and defined terms are looked up in questions of
+Law names, the everyday lexicon's spellings and defined terms are looked up in questions of
 any length. Trying every start × end substring against a dictionary costs
 O(n · window) lookups per query (~126 ms for a 960-character question against
 the law names); walking a trie from each start stops at the first character no

@@ -117,21 +117,6 @@ def article_descriptors(store: DocStore, doc: DocumentRecord) -> list[Descriptor
     return out
 
 
-#: An uncaptioned article's stand-in for a caption: its first words (日本国憲法 has no 条見出し).
-CAPTION_CHARS = 40
-
-
-def caption_text(chunk: Chunk) -> str:
-    """What an article is about in a few words: its 条見出し (「休憩」「法定相続分」), or its first words.
-
-    Captions repeat across laws (「定義」 in thousands), so a vector per distinct text is embedded
-    once: ~103k distinct captions for the 216k live articles of the 2020 archive, about 20 minutes on
-    2 cores against 2.6 hours for the 96-character article descriptors.
-    """
-    caption = str(chunk.attrs.get("article_caption") or "").strip("（）()")
-    return caption or chunk.body.split("\n", 1)[0].split("。", 1)[0][:CAPTION_CHARS]
-
-
 def descriptor_stage(model_id: str) -> str:
     return f"descriptors:{model_id}"
 

@@ -5,8 +5,9 @@ bridges between how people talk and how statutes are drafted: 弁償 and 埋め�
 not 損害賠償 there, クビ is not 解雇, 大家 is not 賃貸人. `everyday.tsv` (in the
 package, reviewed by hand, one domain at a time) holds those bridges. Spellings are
 matched in the question with one trie pass over its NFKC form; a spelling may be a
-stem (盗ん, だまさ) so conjugated forms match. Expansion runs one way only: a
-statute's own term in the question is already matched by BM25.
+stem (盗ん, だまさ) so conjugated forms match. Expansion runs one way, from
+the spellings to the terms; a spelling may itself be a statute word (相続 → 相続財産, 離婚 →
+協議上の離婚), adding the terms a question about it needs.
 """
 
 from __future__ import annotations
