@@ -214,6 +214,22 @@ def test_a_reingested_law_has_its_rows_replaced(store_dir: Path, tmp_path: Path)
     assert rows(db) == total
 
 
+def test_a_new_version_of_a_law_replaces_the_old_versions_definitions(store_dir: Path, tmp_path: Path) -> None:
+    """Versions stay in the store; a law's definitions are its latest version's, never both."""
+    data = shutil.copytree(store_dir, tmp_path / "data")
+    with DocStore(data / "chunks.sqlite") as store:
+        build_definitions(store)
+        (doc,) = [d for d in store.documents("law") if d.title == "行政手続法"]
+        newer = dataclasses.replace(doc, version="2025-06-01", file_hash="newer")
+        law_rows = [chunk_row(dataclasses.replace(c, version=newer.version))
+                    for c in store.chunks_of(doc.source, doc.doc_id, doc.version)]
+        store.write([(newer, law_rows)])
+        again = build_definitions(store)
+        found = Definitions.from_store(store).lookup("処分")
+    assert (again.documents, again.skipped_documents) == (1, 4)
+    assert [(d.label, d.version) for d in found] == [("行政手続法 第二条第二号", "2025-06-01")]
+
+
 def test_lookup_and_terms_in_a_question(store_dir: Path, tmp_path: Path) -> None:
     data = shutil.copytree(store_dir, tmp_path / "data")
     with DocStore(data / "chunks.sqlite") as store:

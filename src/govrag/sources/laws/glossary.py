@@ -33,10 +33,12 @@ def definition_row(d: Definition) -> DefinitionRow:
 
 
 def build_definitions(docstore: DocStore, *, on_law: Callable[[], None] | None = None) -> IndexReport:
-    """Read every law's definitions into the store (resumable per step of laws; a law whose text
-    changed is read again and its rows replaced). `points` counts the definitions written."""
+    """Read every law's definitions into the store, from its latest version (resumable per step of laws;
+    a law whose text changed is read again and its rows, of any version, replaced). `points` counts the
+    definitions written."""
     report = IndexReport()
-    for step in pending_steps(docstore, DEFINITIONS_STAGE, docstore.documents(SOURCE), LAWS_PER_STEP, report):
+    latest = {doc.doc_id: doc for doc in docstore.documents(SOURCE)}  # by doc_id, then version: the last is current
+    for step in pending_steps(docstore, DEFINITIONS_STAGE, latest.values(), LAWS_PER_STEP, report):
         found = []
         for doc in step:
             found.append((doc, [definition_row(d) for d in
