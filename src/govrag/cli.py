@@ -12,13 +12,14 @@ from typing import Annotated, Any, Optional
 import click
 import typer
 from typer.core import TyperGroup
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache, make_embedder
 from govrag.index.indexer import (
-    IndexMeta, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
+    IndexMeta, IndexReport, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
 )
 from govrag.index.integrity import DataError
 from govrag.index.ingest import JobError, load_job
@@ -123,13 +124,21 @@ def index_build_cmd(
             check_tokenizer(meta)
         except StaleIndex as exc:
             fail(str(exc))
-        for source in registry.sources():  # what sources derive beside the index (the laws' definitions): seconds
-            with progress() as bar:
-                task = bar.add_task(f"{source.title}: derived tables → document store", total=None)
-                derived = source.derive(docstore, lambda: bar.advance(task))
-            if derived is not None:
-                console.print(f"{source.name} derived: {derived.documents} documents read, {derived.points} rows stored, "
-                              f"{derived.skipped_documents} unchanged documents skipped")
+        derived_by: list[tuple[str, IndexReport]] = []
+        with progress() as bar:  # what sources derive beside the index (the laws' definitions): seconds
+            for source in registry.sources():
+                tasks: list[TaskID] = []  # a bar only for a source that derives something
+
+                def tick(bar: Progress = bar, tasks: list[TaskID] = tasks, title: str = source.title) -> None:
+                    if not tasks:
+                        tasks.append(bar.add_task(f"{title}: derived tables → document store", total=None))
+                    bar.advance(tasks[0])
+
+                if (derived := source.derive(docstore, tick)) is not None:
+                    derived_by.append((source.name, derived))
+        for name, derived in derived_by:
+            console.print(f"{name} derived: {derived.documents} documents read, {derived.points} rows stored, "
+                          f"{derived.skipped_documents} unchanged documents skipped")
         store = open_index(settings)
         try:
             repaired = repair_index(docstore, store, meta)
