@@ -9,6 +9,7 @@ key continues with, so a scan costs about one step per character of the text.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Generic, TypeVar
 
@@ -81,3 +82,23 @@ class Trie(Generic[V]):
             out.append((start, hit[0], hit[1]))
             start = hit[0]
         return out
+
+
+def folded(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text in the form names and terms are keyed in (NFKC, no spaces: `models.term_key`, the laws'
+    `law_name_key`) and, for each of its characters, the span of `text` it came from, so a scan of the
+    key form reports places in the text as written. A base character and the marks after it fold
+    together (ｶﾞ → ガ)."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
+            j += 1
+        for ch in unicodedata.normalize("NFKC", text[i:j]):
+            if not ch.isspace():
+                out.append(ch)
+                spans.append((i, j))
+        i = j
+    return "".join(out), spans

@@ -458,3 +458,5 @@ def test_the_name_scan_reads_names_and_numbers_as_written() -> None:
     assert d.longest_name_before("これは民法", 5) == (3, [minpo])
     assert d.longest_name_before("これは民法", 4) is None
     assert d.names_in("民間の法人") == []
+    gas = LawDirectory([LawEntry("329AC0000000051", "昭和二十九年法律第五十一号", "ガス事業法", "Act")])
+    assert [(a, b) for a, b, _ in gas.names_in("ｶﾞｽ事業法の規定")] == [(0, 6)]  # ｶﾞ is two characters, one key character

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from govrag.sources.laws.aliases import IMPLEMENTING_SUFFIXES, LAW_ALIASES, expand_alias, law_name_key, merge_aliases
 from govrag.sources.laws.numbers import ProvisionRef, kanji_to_int
-from govrag.trie import Trie
-
-
-@lru_cache(maxsize=8192)
-def _char_key(char: str) -> str:
-    """`law_name_key` of one character, memoised: name scans test every character of a query."""
-    return law_name_key(char)
+from govrag.trie import Trie, folded
 
 
 _ERAS = ("明治", "大正", "昭和", "平成", "令和")
@@ -44,17 +37,6 @@ class LawEntry:
     title: str
     law_type: str
     abbrevs: tuple[str, ...] = ()
-
-
-def _keyed(text: str) -> tuple[str, list[int]]:
-    """`text` in law-name key form, character by character, and the raw place each key character came from."""
-    keyed: list[str] = []
-    where: list[int] = []
-    for i, char in enumerate(text):
-        key = _char_key(char)
-        keyed.append(key)
-        where += [i] * len(key)
-    return "".join(keyed), where
 
 
 def law_num_key(law_num: str) -> str:
@@ -161,13 +143,13 @@ class LawDirectory:
         Longest first, so 金融商品取引法施行令 is never read as 金融商品取引法.
         Returns (where the name starts, its laws) or None.
         """
-        keyed, where = _keyed(text[start:end])  # keyed forwards, then read backwards: NFKC may expand a character
+        keyed, spans = folded(text[start:end])  # keyed forwards, then read backwards: NFKC may expand a character
         backwards = keyed[::-1]
-        begins = [start + where[len(keyed) - n] for n, _ in self._names_reversed.prefixes_at(backwards, 0)]
+        begins = [start + spans[len(keyed) - n][0] for n, _ in self._names_reversed.prefixes_at(backwards, 0)]
         for begin in sorted(begins):
             if found := self.resolve(text[begin:end]):
                 return begin, found
-        return self._numbered_before(keyed, where, start)
+        return self._numbered_before(keyed, spans, start)
 
     def names_in(self, text: str) -> list[tuple[int, int, list[LawEntry]]]:
         """Law names mentioned anywhere in `text` (longest at each place, left to right, no overlaps).
@@ -176,20 +158,20 @@ class LawDirectory:
         from each place of the text's key form; a law number in arabic digits (平成15年法律第57号)
         is read by its pattern.
         """
-        keyed, where = _keyed(text)
-        starts = {w: i for i, w in reversed(list(enumerate(where)))}  # raw place → first key char
+        keyed, spans = folded(text)
+        starts = {a: i for i, (a, _) in reversed(list(enumerate(spans)))}  # raw place → first key char
         found: list[tuple[int, int, list[LawEntry]]] = []
         begin = 0
         while begin < len(text):
             hit = None
             if begin in starts:
                 for n, _ in reversed(list(self._names.prefixes_at(keyed, starts[begin]))):
-                    if laws := self.resolve(text[begin : where[n - 1] + 1]):
-                        hit = (begin, where[n - 1] + 1, laws)
+                    if laws := self.resolve(text[begin : spans[n - 1][1]]):
+                        hit = (begin, spans[n - 1][1], laws)
                         break
             if hit is None and begin in starts and keyed[starts[begin]] in _ERA_FIRST and (
                     number := _LAW_NUMBER.match(keyed, starts[begin])) and (laws := self.resolve(number.group())):
-                hit = (begin, where[number.end() - 1] + 1, laws)
+                hit = (begin, spans[number.end() - 1][1], laws)
             if hit is None:
                 begin += 1
                 continue
@@ -197,12 +179,12 @@ class LawDirectory:
             begin = hit[1]
         return found
 
-    def _numbered_before(self, keyed: str, where: list[int], start: int) -> tuple[int, list[LawEntry]] | None:
+    def _numbered_before(self, keyed: str, spans: list[tuple[int, int]], start: int) -> tuple[int, list[LawEntry]] | None:
         """A law number in arabic digits that ends where `keyed` (a text's key form) ends: the names' trie
         holds the kanji forms; spaces and full-width digits are gone from the key form."""
         for m in _LAW_NUMBER.finditer(keyed, max(0, len(keyed) - 40)):
             if m.end() == len(keyed) and (laws := self.resolve(m.group())):
-                return start + where[m.start()], laws
+                return start + spans[m.start()][0], laws
         return None
 
     def unknown_names_in(self, text: str, names: list[tuple[int, int, list[LawEntry]]] | None = None) -> list[str]:

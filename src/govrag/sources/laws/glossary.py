@@ -9,7 +9,6 @@ finding them in a question in one pass) and reads the records of the few terms a
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable
 from functools import cached_property
 
@@ -17,7 +16,7 @@ from govrag.index.docstore import DefinitionRow, DocStore
 from govrag.index.indexer import IndexReport, pending_steps
 from govrag.models import Definition, term_key
 from govrag.sources.laws.definitions import RULES_VERSION, law_definitions
-from govrag.trie import Trie
+from govrag.trie import Trie, folded
 
 SOURCE = "law"
 #: The stage a build records laws under; new rules (RULES_VERSION) read every law again.
@@ -95,8 +94,8 @@ class Definitions:
         overlaps, found in one pass; offsets index `text` itself. One-character terms (「法」「物」)
         are left out: they match everywhere; so are terms more than `max_laws` laws define (事業者, in
         hundreds), whose records are never read."""
-        folded, spans = _folded(text)
-        hits = [h for h in self._trie.scan(folded) if max_laws is None or self._laws[h[2][0]] <= max_laws]
+        keyed, spans = folded(text)
+        hits = [h for h in self._trie.scan(keyed) if max_laws is None or self._laws[h[2][0]] <= max_laws]
         if not hits:
             return []
         records = self._records(list(dict.fromkeys(values[0] for _, _, values in hits)))
@@ -112,21 +111,3 @@ class Definitions:
             d = Definition.from_dict(json.loads(payload))
             out.setdefault(d.key, []).append(d)
         return out
-
-
-def _folded(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text in `term_key`'s form (NFKC, no spaces) and, for each of its characters, the span of
-    `text` it came from. A base character and the marks after it fold together (ｶﾞ → ガ)."""
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(text):
-        j = i + 1
-        while j < len(text) and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
-            j += 1
-        for ch in unicodedata.normalize("NFKC", text[i:j]):
-            if not ch.isspace():
-                out.append(ch)
-                spans.append((i, j))
-        i = j
-    return "".join(out), spans
