@@ -9,8 +9,10 @@ finding them in a question in one pass) and reads the records of the few terms a
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from functools import cached_property
+from weakref import WeakKeyDictionary
 
 from govrag.index.docstore import DefinitionRow, DocStore
 from govrag.index.indexer import IndexReport, pending_steps
@@ -23,6 +25,9 @@ SOURCE = "law"
 DEFINITIONS_STAGE = f"definitions:v{RULES_VERSION}"
 #: Laws read and written per transaction: a crash loses at most one step.
 LAWS_PER_STEP = 200
+#: The `Definitions` of each open document store (`Definitions.from_store`).
+_OPEN: WeakKeyDictionary[DocStore, Definitions] = WeakKeyDictionary()
+_OPEN_LOCK = threading.Lock()
 #: Formal definitions before abbreviations made in passing.
 _KIND_ORDER = {"とは": 0, "号": 1, "以下": 2}
 
@@ -46,6 +51,8 @@ def build_definitions(docstore: DocStore, *, on_law: Callable[[], None] | None =
                 on_law()
         docstore.replace_definitions(found)
         report.points += sum(len(rows) for _, rows in found)
+    with _OPEN_LOCK:
+        _OPEN.pop(docstore, None)  # the next lookup reads the table as it is now
     return report
 
 
@@ -64,7 +71,13 @@ class Definitions:
 
     @classmethod
     def from_store(cls, docstore: DocStore) -> Definitions:
-        return cls(docstore)
+        """The store's definitions, read once per open store: the laws' hinter and the service's glossary
+        share them (the terms and their trie are tens of MB for the whole archive)."""
+        with _OPEN_LOCK:
+            found = _OPEN.get(docstore)
+            if found is None:
+                found = _OPEN[docstore] = cls(docstore)
+            return found
 
     def count(self) -> int:
         """Definitions stored (a term several laws define counts once per definition)."""

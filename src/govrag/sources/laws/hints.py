@@ -55,7 +55,7 @@ class CitationLookup:
 
     @cached_property
     def definitions(self) -> Definitions:
-        """The terms the stored laws define (read on the first question)."""
+        """The terms the stored laws define (read on the first question; shared with the source's glossary)."""
         return Definitions.from_store(self.store)
 
     @classmethod
@@ -229,9 +229,8 @@ def defined_terms(definitions: Definitions, query: str, names: list[tuple[int, i
         if any(a <= start and end <= b for a, b in names):
             continue
         formal = [d for d in found if d.kind in _FORMAL]
-        docs = list(dict.fromkeys(d.doc_id for d in formal))
         if not formal:
             continue
-        laws += [d for d in docs if d not in laws]
+        laws += [d for d in dict.fromkeys(d.doc_id for d in formal) if d not in laws]
         lines.append(f"「{query[start:end]}」の定義: " + "、".join(dict.fromkeys(d.label for d in formal)))
     return tuple(laws), tuple(lines)
