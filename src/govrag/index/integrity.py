@@ -47,6 +47,9 @@ class DataError(RuntimeError):
         super().__init__(problem.line())
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type[DataError], tuple[Problem]]:
+        return DataError, (self.problem,)  # whole across processes (a search process raises it, search_pool.py)
+
 
 def reingest(path: Path) -> str:
     return (f"move {path} aside, then `govrag ingest run <job>` (e.g. ingest/laws-sample.toml) and "

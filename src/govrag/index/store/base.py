@@ -107,6 +107,11 @@ class StoreError(RuntimeError):
     """The store cannot do what was asked (schema mismatch, unreachable server); the message says why."""
 
 
+class StoreBusy(StoreError):
+    """An embedded shard another process (or store object) already holds: not damage; stop the holder,
+    or open another copy (`govrag serve --workers N` gives each worker its own, index/replicas.py)."""
+
+
 def has_vectors(store: VectorStore, name: str) -> bool:
     """Whether any point has the named vector; an index built before that vector existed has none."""
     try:

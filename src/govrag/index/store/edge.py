@@ -44,9 +44,13 @@ from typing import Any, Self
 
 import qdrant_edge as qe
 
-from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError
+from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreBusy, StoreError
 
 SCHEMA_FILE = "govrag-schema.json"
+#: A token that changes before the first write of every opened store: a copy of the shard that
+#: recorded the same token holds the same points (replicas.py). Opening a shard rewrites some of its
+#: files without changing what it holds, so their times and sizes cannot tell that.
+GENERATION_FILE = "govrag-generation"
 _SHARD_MARKER = "edge_config.json"
 
 
@@ -57,13 +61,14 @@ class EdgeStore:
         self.path = Path(path)
         self._shard: qe.EdgeShard | None = None
         self._schema: Schema | None = None
+        self._generation_written = False
         if (self.path / _SHARD_MARKER).is_file():
             try:
                 with _errors(f"open the Qdrant Edge shard at {self.path}"):
                     self._shard = qe.EdgeShard.load(str(self.path))
             except StoreError as e:
                 if "WouldBlock" in str(e):  # the WAL is locked: another process (or store object) holds the shard
-                    raise StoreError(
+                    raise StoreBusy(
                         f"the index at {self.path} is open in another process (a running `govrag serve`?): "
                         "an embedded Qdrant Edge shard has one owner at a time; stop it, or query it over HTTP"
                     ) from e
@@ -81,6 +86,7 @@ class EdgeStore:
         """Create the shard, or check the existing one holds the same vectors; add missing payload indexes."""
         if self._shard is None:
             self.path.mkdir(parents=True, exist_ok=True)
+            self._new_generation()
             with _errors(f"create a Qdrant Edge shard at {self.path}"):
                 self._shard = qe.EdgeShard.create(str(self.path), _edge_config(schema))
             stored = schema
@@ -101,6 +107,7 @@ class EdgeStore:
         existing = set(shard.info().payload_schema)
         for name, kind in _payload_indexes(stored):
             if name not in existing:
+                self._new_generation()
                 with _errors(f"create the payload index {name!r}"):
                     shard.update(qe.UpdateOperation.create_field_index(name, kind))
         if stored != self._schema:
@@ -119,6 +126,7 @@ class EdgeStore:
             return
         shard, schema = self._writable()
         _check_points(points, schema)
+        self._new_generation()
         with _errors("upsert points"):
             batch = [qe.Point(p.id, _edge_vectors(p.dense, p.sparse), dict(p.payload)) for p in points]
             shard.update(qe.UpdateOperation.upsert_points(batch))
@@ -133,6 +141,7 @@ class EdgeStore:
             ids = list(dict.fromkeys(_point_id(pid) for pid, _ in vectors))
             found = {str(r.id) for r in shard.retrieve(_ids(ids), False, False)}
         _check_all_exist(ids, found)
+        self._new_generation()
         with _errors("update vectors"):
             batch = [qe.PointVectors(pid, _edge_vectors(named, {})) for pid, named in vectors]
             shard.update(qe.UpdateOperation.update_vectors(batch))
@@ -141,6 +150,7 @@ class EdgeStore:
         valid = _ids(c for i in ids if (c := _canonical(i)) is not None)
         if not valid or self._shard is None:
             return
+        self._new_generation()
         with _errors("delete points"):
             self._shard.update(qe.UpdateOperation.delete_points(valid))
 
@@ -232,10 +242,36 @@ class EdgeStore:
 
     # -- internals --------------------------------------------------------------------------
 
+    def generation(self) -> str:
+        """This shard's generation token (one is written now if the shard has none yet)."""
+        token = read_generation(self.path)
+        if token is None:
+            self._new_generation()
+            token = read_generation(self.path)
+        return token or ""
+
+    def _new_generation(self) -> None:
+        """A fresh token, once per opened store, before its first write (so a crash mid-write still
+        leaves a token no earlier copy has)."""
+        if self._generation_written:
+            return
+        tmp = self.path / f"{GENERATION_FILE}.tmp"
+        tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
+        os.replace(tmp, self.path / GENERATION_FILE)
+        self._generation_written = True
+
     def _writable(self) -> tuple[qe.EdgeShard, Schema]:
         if self._shard is None or self._schema is None:
             raise StoreError(f"no index at {self.path} yet: call ensure_schema first")
         return self._shard, self._schema
+
+
+def read_generation(path: Path) -> str | None:
+    """The generation token of the shard at `path`, None when it has none (built before tokens were kept)."""
+    try:
+        return (Path(path) / GENERATION_FILE).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 # ---- Qdrant Edge conversions ----------------------------------------------------------------
