@@ -1,6 +1,6 @@
 """Benchmark: `/search` latency with concurrent clients over loopback.
 
-    python benchmarks/api_latency.py [--data-dir DIR] [--clients 1,8] [--modes hybrid,bm25] [--passes 2]
+    python benchmarks/api_latency.py [--data-dir DIR] [--clients 1,8] [--modes hybrid,bm25] [--passes 2] [--workers 1,2]
 
 Starts `govrag serve` on the index in DIR (a separate process, as in
 production), waits for /healthz and warms up with questions that are not
@@ -12,8 +12,11 @@ pass 2 asks them all again (a re-run, /search then /ask: the cache hits). The
 server's cache counters from /healthz are printed as the check. Any non-200
 answer is counted and printed, not hidden.
 
-Each pass also reads the server process's CPU time (user + system, all threads, from
-/proc) before and after: CPU ms per request, and the throughput that CPU cost allows on
+`--workers` runs each client count against `govrag serve --workers N` for each N
+(N search processes, each on its own copy of the embedded index: search_pool.py).
+
+Each pass also reads the server's CPU time (user + system, all threads of the server process
+and its worker processes, from /proc) before and after: CPU ms per request, and the throughput that CPU cost allows on
 this machine's cores (`cores × 1000 / CPU ms`), against which the measured req/s is set.
 The clients share the cores, so the bound is an upper one.
 """
@@ -21,6 +24,8 @@ The clients share the cores, so the bound is an upper one.
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -31,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -46,10 +52,10 @@ WARM_UP = ["会社の設立の手続", "個人情報の定義", "道路の占用
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, Any]]]:
+def serve(data_dir: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, Any]]]:
     """`govrag serve` on DIR in its own process: (base URL, process, first /healthz body with `_startup_s`)."""
     t0 = time.perf_counter()
-    with server_process(data_dir, timeout_s=600) as (base, server):
+    with server_process(data_dir, timeout_s=600, workers=workers) as (base, server):
         health = httpx.get(f"{base}/healthz", timeout=10).json()
         yield base, server, {**health, "_startup_s": time.perf_counter() - t0}
 
@@ -61,14 +67,24 @@ def queries(settings: Settings) -> list[str]:
     return qs
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads (Linux /proc)."""
+def cpu_seconds(pid: int, *, children: bool = False) -> float:
+    """User + system CPU time of a process, all its threads, and with `children` of its live child
+    processes too (the search processes of `govrag serve --workers N`) (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if not children:
+        return own
+    kids: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids.update(int(c) for c in (task / "children").read_text().split())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+    return own + sum(cpu_seconds(c, children=True) for c in kids)
 
 
 def run_pass(base: str, texts: list[str], mode: str, clients: int, pid: int) -> dict[str, object]:
-    """Every text once, spread over `clients` threads; latencies as the clients saw them."""
+    """Every text once, spread over `clients` threads; latencies as the clients saw them, errors counted."""
     latencies: list[float] = []
     server_ms: list[float] = []
     stages: dict[str, list[float]] = {}
@@ -76,29 +92,37 @@ def run_pass(base: str, texts: list[str], mode: str, clients: int, pid: int) -> 
     lock = threading.Lock()
 
     def worker(n: int) -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
+        # The standard library's client, one kept-alive connection per client: it costs the shared
+        # cores about a fifth of httpx's CPU per request, which is left to the server.
+        conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=60)
+        try:
             for q in texts[n::clients]:
+                body = json.dumps({"query": q, "k": 10, "mode": mode}, ensure_ascii=False).encode()
                 t = time.perf_counter()
-                r = client.post("/search", json={"query": q, "k": 10, "mode": mode})
+                conn.request("POST", "/search", body, {"Content-Type": "application/json"})
+                r = conn.getresponse()
+                data = r.read()
                 dt = (time.perf_counter() - t) * 1000
                 with lock:
-                    if r.status_code == 200:
+                    if r.status == 200:
                         latencies.append(dt)
-                        timings = r.json()["timings_ms"]
+                        timings = json.loads(data)["timings_ms"]
                         server_ms.append(sum(timings.values()))
                         for stage, ms in timings.items():
                             stages.setdefault(stage, []).append(ms)
                     else:
-                        errors.append(f"{r.status_code} {r.text[:200]}")
+                        errors.append(f"{r.status} {data[:200].decode(errors='replace')}")
+        finally:
+            conn.close()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    cpu0, own0, t1 = cpu_seconds(pid), cpu_seconds(os.getpid()), time.perf_counter()
+    cpu0, own0, t1 = cpu_seconds(pid, children=True), cpu_seconds(os.getpid()), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     return {"latencies": latencies, "server_ms": server_ms, "stages": stages, "errors": errors,
-            "wall": time.perf_counter() - t1, "cpu": cpu_seconds(pid) - cpu0,
+            "wall": time.perf_counter() - t1, "cpu": cpu_seconds(pid, children=True) - cpu0,
             "client_cpu": cpu_seconds(os.getpid()) - own0}
 
 
@@ -134,22 +158,25 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8", help="comma-separated client counts, each a run of its own")
     parser.add_argument("--modes", default="hybrid,bm25", help="comma-separated: hybrid, bm25, dense")
     parser.add_argument("--passes", type=int, default=2, help="times each question is asked")
+    parser.add_argument("--workers", default="1", help="comma-separated `govrag serve --workers` counts")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
     texts = list(dict.fromkeys(queries(settings)))
     print(f"## /search latency, {args.clients} concurrent clients over loopback (k=10)\n")
-    for clients in (int(c) for c in args.clients.split(",")):
-        with serve(args.data_dir) as (base, server, health):  # a fresh server: its query cache starts empty
+    runs = [(int(w), int(c)) for w in args.workers.split(",") for c in args.clients.split(",")]
+    for workers, clients in runs:
+        with serve(args.data_dir, workers) as (base, server, health):  # a fresh server: its query cache starts empty
             startup = health.pop("_startup_s")
             with httpx.Client(base_url=base, timeout=60) as client:
                 for mode in args.modes.split(","):
-                    for q in WARM_UP:  # first-use costs (model load, page cache)
+                    for q in WARM_UP * workers:  # first-use costs (model load, page cache), in every process
                         client.post("/search", json={"query": q, "k": 10, "mode": mode}).raise_for_status()
             print(f"- index: {health['points']:,} BM25 points, {health['dense_points']:,} with dense vectors, "
                   f"{health.get('article_points', 0):,} with article vectors, {health['descriptor_points']:,} outline "
                   f"windows (router: {health['router'] or 'off'})")
-            print(f"- server start to first /healthz: {startup:.1f} s; one uvicorn worker on {os.cpu_count()} cores; "
-                  f"{len(texts)} distinct questions per pass\n")
+            print(f"- server start to first /healthz: {startup:.1f} s; {workers} search process"
+                  f"{'es' * (workers > 1)} on {os.cpu_count()} cores; {len(texts)} distinct questions per pass"
+                  + ("; the query cache counters are the API process's (not the search processes')" if workers > 1 else "") + "\n")
             for mode in args.modes.split(","):
                 for n in range(1, args.passes + 1):
                     before = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
@@ -157,7 +184,8 @@ def main() -> None:
                     after = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
                     cache = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
                     label = "first time" if n == 1 else "asked again"
-                    report(run, f"{clients} client{'s' * (clients > 1)}, mode={mode}, pass {n} ({label}): "
+                    report(run, f"{workers} search process{'es' * (workers > 1)}, {clients} client{'s' * (clients > 1)}, "
+                           f"mode={mode}, pass {n} ({label}): "
                            f"query cache {cache['misses']} misses, {cache['hits']} hits")
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from govrag.research.pipeline import ResearchOptions
 from govrag.research.records import Report
 from govrag.safeguards import http as safeguards_http
 from govrag.safeguards.keys import ANONYMOUS
+from govrag.search_pool import SearchPool
 from govrag.service import Caller, Service
 
 T = TypeVar("T")
@@ -61,7 +62,12 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state["service"] = service or Service(config)
         state["limiter"] = anyio.CapacityLimiter(config.api_workers or os.cpu_count() or 1)
+        served = state["service"].settings
+        state["pool"] = await anyio.to_thread.run_sync(SearchPool, served, served.search_workers) if (
+            served.search_workers > 1) else None
         yield
+        if state["pool"] is not None:
+            state["pool"].close()
         if service is None:
             state["service"].close()
 
@@ -120,7 +126,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> dict[str, Any]:
         """Liveness: always 200 while the process serves; `status` says "degraded" with the problems."""
-        return svc().health()
+        pool = state["pool"]
+        return {**svc().health(), "search_processes": [{"pid": pid, "index": index} for pid, index in pool.workers]
+                if pool is not None else []}
 
     @app.get("/readyz", response_model=ReadyOut,
              responses={503: {"model": ReadyOut, "description": "Checking, degraded or failed"}})
@@ -139,7 +147,11 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @app.post("/search", response_model=SearchOut, responses=_ERRORS)
     async def search(body: SearchIn, request: Request) -> SearchOut:
         who = caller(request)
-        result = await in_worker(lambda: svc().search(body.query, body.options(), caller=who))
+        if (pool := state["pool"]) is not None:
+            with svc().recording():  # a search process's fault turns this process's health too
+                result = await pool.search(body.query, body.options(), caller=who)
+        else:
+            result = await in_worker(lambda: svc().search(body.query, body.options(), caller=who))
         hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via,
                        linked=[ChunkOut.of(c) for c in h.linked]) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),

@@ -21,6 +21,7 @@ from govrag.index.embed import EmbeddingCache, make_embedder
 from govrag.index.indexer import (
     IndexMeta, IndexReport, StaleIndex, build_dense, build_sparse, check_tokenizer, forget_index, new_meta, repair_index,
 )
+from govrag.index import replicas
 from govrag.index.integrity import DataError
 from govrag.index.ingest import JobError, load_job
 from govrag.index.store.base import Filters, StoreError
@@ -488,6 +489,10 @@ def _history(data_dir: Path | None) -> Iterator[History]:
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Processes that answer /search (one process uses about one core). With the embedded index each gets "
+        "its own copy under data_dir/index-replicas, made once and kept while the index is unchanged.")
+    )] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
@@ -495,8 +500,15 @@ def serve_cmd(
 
     from govrag.api import create_app
 
-    service = _service(data_dir, check_pages=True)
-    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+    settings = settings_for(data_dir).model_copy(update={"search_workers": workers})
+    if workers > 1 and settings.store_url is None:
+        try:
+            copies = replicas.prepare(settings.index_dir, settings.data_dir / "index-replicas", workers,
+                                      say=lambda line: err.print(line, markup=False))
+        except StoreError as exc:
+            fail(str(exc))
+        settings = settings.model_copy(update={"index_replicas": copies})
+    uvicorn.run(create_app(_service_for(settings, check_pages=True)), host=host, port=port, log_level="info")
 
 
 def _service(data_dir: Path | None, *, check_pages: bool = False) -> Service:
