@@ -1,6 +1,7 @@
 """Benchmark: `/search` latency with concurrent clients over loopback.
 
-    python benchmarks/api_latency.py [--data-dir DIR] [--clients 1,8] [--modes hybrid,bm25] [--passes 2] [--workers 1,2]
+    python benchmarks/api_latency.py [--data-dir DIR] [--clients 1,8] [--modes hybrid,bm25] [--passes 2]
+                                     [--workers 1,2] [--repeat 1]
 
 Starts `govrag serve` on the index in DIR (a separate process, as in
 production), waits for /healthz and warms up with questions that are not
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--modes", default="hybrid,bm25", help="comma-separated: hybrid, bm25, dense")
     parser.add_argument("--passes", type=int, default=2, help="times each question is asked")
     parser.add_argument("--workers", default="1", help="comma-separated `govrag serve --workers` counts")
+    parser.add_argument("--repeat", type=int, default=1, help="each pass asks every question this many times")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
     texts = list(dict.fromkeys(queries(settings)))
@@ -180,10 +182,11 @@ def main() -> None:
             for mode in args.modes.split(","):
                 for n in range(1, args.passes + 1):
                     before = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
-                    run = run_pass(base, texts, mode, clients, server.pid)
+                    run = run_pass(base, texts * args.repeat, mode, clients, server.pid)
                     after = httpx.get(f"{base}/healthz", timeout=10).json().get("query_cache", {})
                     cache = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
-                    label = "first time" if n == 1 else "asked again"
+                    label = ("first time" if n == 1 else "asked again") + (
+                        f", every question {args.repeat} times" if args.repeat > 1 else "")
                     report(run, f"{workers} search process{'es' * (workers > 1)}, {clients} client{'s' * (clients > 1)}, "
                            f"mode={mode}, pass {n} ({label}): "
                            f"query cache {cache['misses']} misses, {cache['hits']} hits")
