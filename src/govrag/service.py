@@ -28,7 +28,7 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage
 from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import ARTICLE, REBUILD, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
+from govrag.index.indexer import ARTICLE, META_FILE, REBUILD, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
 from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.replicas import first_free
@@ -44,7 +44,6 @@ from govrag.safeguards.audit import AuditLog
 from govrag.sources import registry
 from govrag.sources.base import Glossary
 
-META_FILE = "meta.json"
 
 
 def open_index(settings: Settings) -> VectorStore:

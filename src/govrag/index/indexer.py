@@ -32,6 +32,9 @@ SPARSE_STAGE = "sparse"
 UPSERT_BATCH = 1024
 
 
+META_FILE = "meta.json"  # the IndexMeta of an index folder
+
+
 @dataclass(frozen=True, slots=True)
 class IndexMeta:
     """What an index was built with; queries must be encoded the same way."""

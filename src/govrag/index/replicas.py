@@ -1,10 +1,11 @@
-"""Copies of the embedded index, one per extra serving process.
+"""Copies of the embedded index, one per search process.
 
 An embedded Qdrant Edge shard has one owner at a time (it locks its WAL), and one Python process
 serves requests one at a time where the GIL is held (tokenizing, the shard's query, the response):
 on 2 cores a single `govrag serve` process uses about one. `govrag serve --workers N` therefore
-gives worker 1 the index itself and each other worker a copy of the whole index folder (the chunk
-shard, the outline shard and meta.json), made here before the workers start.
+keeps the index itself for the API process and gives each of its N search processes
+(search_pool.py) a copy of the whole index folder (the chunk shard, the outline shard and
+meta.json), made here before they start.
 
 Hard links would save the disk, but opening a shard rewrites files inside its segments, so every
 copy is a real one (about 10 s and the index's size on disk per copy for the whole archive). A copy
@@ -23,13 +24,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TypeVar
 
+from govrag.index.indexer import META_FILE
 from govrag.index.store.base import StoreBusy
 from govrag.index.store.edge import EdgeStore
 
 T = TypeVar("T")
 
 STAMP_FILE = "govrag-replica.json"
-META_FILE = "meta.json"
 
 
 def replica_dirs(root: Path, count: int) -> list[Path]:
@@ -47,18 +48,18 @@ def prepare(index_dir: Path, root: Path, count: int, say: Callable[[str], None] 
         return dirs
     shards = [p.parent for p in sorted(index_dir.glob("*/edge_config.json"))]
     with ExitStack() as stack:
-        stamp = {"meta": _read(index_dir / META_FILE)}
+        tokens = {"meta": _read(index_dir / META_FILE)}
         for shard in shards:
-            store = stack.enter_context(EdgeStore(shard))
-            stamp[shard.name] = store.generation()
+            tokens[shard.name] = stack.enter_context(EdgeStore(shard)).generation()
+        stamp = json.dumps(tokens, sort_keys=True)
         for target in dirs:
-            if _read(target / STAMP_FILE) == json.dumps(stamp, sort_keys=True):
+            if _read(target / STAMP_FILE) == stamp:
                 continue
-            say(f"copying the index for a worker: {index_dir} → {target}")
+            say(f"copying the index for a search process: {index_dir} → {target}")
             partial = target.with_name(target.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             shutil.copytree(index_dir, partial, ignore=shutil.ignore_patterns(STAMP_FILE))
-            (partial / STAMP_FILE).write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+            (partial / STAMP_FILE).write_text(stamp, encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
             partial.rename(target)

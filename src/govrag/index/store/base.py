@@ -109,7 +109,7 @@ class StoreError(RuntimeError):
 
 class StoreBusy(StoreError):
     """An embedded shard another process (or store object) already holds: not damage; stop the holder,
-    or open another copy (`govrag serve --workers N` gives each worker its own, index/replicas.py)."""
+    or open another copy (`govrag serve --workers N` gives each search process its own, index/replicas.py)."""
 
 
 def has_vectors(store: VectorStore, name: str) -> bool:
