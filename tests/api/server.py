@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,13 +32,14 @@ def running_server(data_dir: Path, timeout_s: float = 60) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(data_dir: Path, timeout_s: float = 60, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server_process(data_dir: Path, timeout_s: float = 60, workers: int = 1,
+                   args: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """(base URL, the server process) once /healthz answers (with `workers` > 1, once every search
-    process has its index open); stopped (SIGINT) on exit."""
+    process has its index open); `args` are more `govrag serve` options; stopped (SIGINT) on exit."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "govrag.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-         "--workers", str(workers)],
+         "--workers", str(workers), *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "GOVRAG_OPEN_RATE_LIMIT_PER_MINUTE": "0"},
     )

@@ -492,6 +492,45 @@ function route() {
   else showView(m ? m[1] : "research", { push: Boolean(m) });
 }
 
+// ---- layers built in the background (GET /healthz) -------------------------------------------------
+
+const LAYER_NAMES = { dense: "条文の意味ベクトル", outlines: "法令アウトライン（法令の絞り込み）" };
+const LAYERS_POLL_MS = 30_000;
+
+/** While the server builds dense layers, say how far each is and what searches use meanwhile. */
+async function showLayers() {
+  const line = $("layers");
+  let health;
+  try {
+    health = await getJSON("/healthz");
+  } catch {
+    return;  // the status line is a courtesy: a failed probe changes nothing
+  }
+  const bg = health.background;
+  if (!bg) {
+    line.hidden = true;
+    return;
+  }
+  const parts = Object.entries(bg.layers).map(([name, l]) => {
+    const label = LAYER_NAMES[name] || name;
+    if (l.used) return `${label}：使用中`;
+    const pct = l.total ? Math.floor((100 * l.done) / l.total) : 0;
+    return `${label}：${l.total ? `${l.done.toLocaleString()} / ${l.total.toLocaleString()}件（${pct}%）` : "準備中"}`;
+  });
+  line.classList.toggle("failed", Boolean(bg.error));
+  if (bg.error) {
+    line.textContent = `検索の強化を構築できませんでした（${bg.error}）。${parts.join("、")}`;
+  } else if (bg.building) {
+    line.textContent = `検索の強化を背景で構築中 — ${parts.join("、")}。完了までは語句検索（BM25・言い換え辞書）で回答します。`;
+  } else {
+    line.hidden = true;
+    return;
+  }
+  line.hidden = false;
+  if (bg.building) setTimeout(showLayers, LAYERS_POLL_MS);
+}
+
 refreshKeyState();
 applySchema();
+showLayers();
 route();
