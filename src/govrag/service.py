@@ -276,15 +276,18 @@ class Service:
 
     def write_layers(self, plan: LayerPlan, layers: Iterable[Layer]) -> None:
         """Write layers a background builder has embedded (index/layers.py) into the served index, from the
-        embedding cache (seconds), and search with them from the next request on. One writer at a time."""
+        embedding cache (seconds), and search with them from the next request on. One writer at a time.
+        The store is not optimized here (the engine would hold the GIL, 86 s on the main job's store): the
+        written vectors are searched unindexed, exact and fast at a subset's size, until the next
+        `govrag index build` optimizes."""
         if self._embedder is None:
             raise NotReady("the index has no dense model: rebuild it with an embedder (`govrag index build --rebuild`)")
         with self._write_lock, EmbeddingCache(self.settings.embedding_cache) as cache:
             for layer in layers:
                 if layer == "dense":
-                    build_dense(self.docstore, self.store, self._embedder, cache, plan.dense_doc_ids)
+                    build_dense(self.docstore, self.store, self._embedder, cache, plan.dense_doc_ids, optimize=False)
                 else:
-                    build_descriptors(self.docstore, self.descriptors, self._embedder, cache)
+                    build_descriptors(self.docstore, self.descriptors, self._embedder, cache, optimize=False)
             self._open_search(self.settings, self.meta, self._embedder)
             self.__dict__.pop("_counts", None)
             self._files = {p: _FileState.of(p) for p in self._watched()}  # our own write, not a change under us

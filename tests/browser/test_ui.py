@@ -11,11 +11,15 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, Route, expect
+
+from tests.api.server import server_process
+from tests.browser.conftest import VIEWPORT
 
 PRIVACY = "個人情報の第三者提供の要件は"
 DEFENCE = "防衛力の強化について石破総理はどう答弁したか"
@@ -538,3 +542,34 @@ def test_ask_streams_the_model_s_words_then_the_verified_answer(page: Page, base
     shot(page, shots, "ask-generated.png")
     done.locator(".a-text .cite").first.click()
     expect(page.locator("#panel-title")).to_have_text(real["citations"][0]["label"])
+
+
+def test_the_page_says_how_far_the_background_build_is_and_what_answers_meanwhile(
+        browser: Any, sample_index: Path, tmp_path: Path, shots: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(sample_index, data)
+    with server_process(data, timeout_s=120, args=["--build-dense-laws", "民法"]) as (base, _):
+        context = browser.new_context(viewport=VIEWPORT, base_url=base, locale="ja-JP")
+        try:
+            page = context.new_page()
+            page.goto("/")
+            line = page.locator("#layers")
+            expect(line).to_be_visible()
+            expect(line).to_contain_text("検索の強化を背景で構築中")
+            expect(line).to_contain_text(re.compile(r"条文の意味ベクトル：(準備中|[\d,]+ / [\d,]+件（\d+%）)"))
+            expect(line).to_contain_text("完了までは語句検索（BM25・言い換え辞書）で回答します")
+            shot(page, shots, "background-build.png")
+        finally:
+            context.close()
+
+    # Without a background build the line stays hidden.
+    with server_process(data, timeout_s=120) as (base, _):
+        context = browser.new_context(viewport=VIEWPORT, base_url=base, locale="ja-JP")
+        try:
+            page = context.new_page()
+            page.goto("/")
+            expect(page.locator("#question")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("#layers")).to_be_hidden()
+        finally:
+            context.close()

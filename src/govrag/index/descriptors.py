@@ -142,8 +142,10 @@ def build_descriptors(
     batch_size: int = 32,
     on_batch: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    optimize: bool = True,
 ) -> IndexReport:
-    """Embed every law's outline windows into `store` (resumable per law, vectors cached by content hash)."""
+    """Embed every law's outline windows into `store` (resumable per law, vectors cached by content hash);
+    `optimize=False` leaves the store's indexing to a later flush (a serving process: see EdgeStore.flush)."""
     store.ensure_schema(descriptor_schema(embedder.dim))
     stage = descriptor_stage(embedder.model_id)
     seen_before = {doc_id for _, doc_id, _, _ in docstore.indexed(stage)}
@@ -160,7 +162,7 @@ def build_descriptors(
         ])
         store.delete(_stale_windows([d for d in step if d.doc_id in seen_before], pairs))
         report.points += len(pairs)
-    store.flush()
+    store.flush(optimize=optimize)
     return report
 
 

@@ -234,8 +234,10 @@ def build_dense(
     *,
     batch_size: int = 32,
     on_batch: Callable[[int], None] | None = None,
+    optimize: bool = True,
 ) -> IndexReport:
-    """Add dense vectors to the chunks of the chosen documents (cached by content hash, resumable)."""
+    """Add dense vectors to the chunks of the chosen documents (cached by content hash, resumable);
+    `optimize=False` leaves the store's indexing to a later flush (a serving process: see EdgeStore.flush)."""
     wanted = set(doc_ids)
     report = IndexReport()
     docs = [d for d in docstore.documents() if d.doc_id in wanted]
@@ -246,7 +248,7 @@ def build_dense(
         )
         store.update_vectors([(c.id, {DENSE: v.tolist()}) for c, v in zip(chunks, vectors)])
         report.points += len(chunks)
-    store.flush()
+    store.flush(optimize=optimize)
     return report
 
 

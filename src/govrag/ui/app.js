@@ -495,7 +495,7 @@ function route() {
 // ---- layers built in the background (GET /healthz) -------------------------------------------------
 
 const LAYER_NAMES = { dense: "条文の意味ベクトル", outlines: "法令アウトライン（法令の絞り込み）" };
-const LAYERS_POLL_MS = 30_000;
+const LAYERS_POLL_MS = 10_000;
 
 /** While the server builds dense layers, say how far each is and what searches use meanwhile. */
 async function showLayers() {

@@ -161,11 +161,14 @@ class EdgeStore:
         with _errors("optimize the shard"):
             return self._shard.optimize()
 
-    def flush(self) -> None:
-        """Optimize (a no-op unless a bulk write crossed a threshold), then persist; see the module docstring."""
+    def flush(self, *, optimize: bool = True) -> None:
+        """Optimize (a no-op unless a bulk write crossed a threshold), then persist; see the module docstring.
+        `optimize=False` only persists: a serving process writes so, because the engine holds the GIL while it
+        optimizes (86 s for a dense subset written into the main job's 613k points), which would stall searches."""
         if self._shard is None:
             return
-        self.optimize()
+        if optimize:
+            self.optimize()
         with _errors("flush the shard"):
             self._shard.flush()
 

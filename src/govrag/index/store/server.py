@@ -131,7 +131,7 @@ class ServerStore:
         with self._errors("delete points"):
             self.client.delete(self.collection, points_selector=models.PointIdsList(points=valid), wait=True)
 
-    def flush(self) -> None:
+    def flush(self, *, optimize: bool = True) -> None:
         """Nothing to do: every write waits for the server (wait=True), which persists and indexes on its own."""
 
     def close(self) -> None:
