@@ -83,7 +83,7 @@ def report(data: Path) -> None:
           f"({split:,} speeches split, at most {max(c.attrs['parts'] for c in first)} parts)")
     print(f"- question–answer pairs (government answers linked to a question): {pairs:,}; questions answered: "
           f"{sum(1 for c in first if c.attrs['answered_by']):,}")
-    print(f"- sides: " + ", ".join(f"{k} {v:,}" for k, v in sides.most_common()))
+    print("- sides: " + ", ".join(f"{k} {v:,}" for k, v in sides.most_common()))
     print(f"- government speeches with no position: {sum(unknown.values()):,} ("
           + ", ".join(f"{k} {v:,}" for k, v in unknown.most_common()) + ")")
     store = open_index(Settings(data_dir=data))

@@ -31,19 +31,19 @@ Engine quirks this adapter guards against:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import qdrant_edge as qe
 
+from govrag.index.store import convert
 from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreBusy, StoreError
 
 SCHEMA_FILE = "govrag-schema.json"
@@ -91,8 +91,8 @@ class EdgeStore:
                 self._shard = qe.EdgeShard.create(str(self.path), _edge_config(schema))
             stored = schema
         elif self._schema is not None:
-            _check_same_vectors(self._schema, schema, str(self.path))
-            stored = _merge_fields(self._schema, schema)
+            convert.check_same_vectors(self._schema, schema, str(self.path))
+            stored = convert.merge_fields(self._schema, schema)
         else:
             # A shard without our schema file (made by another tool): Qdrant checks compatibility on load.
             self._shard.close()
@@ -125,7 +125,7 @@ class EdgeStore:
         if not points:
             return
         shard, schema = self._writable()
-        _check_points(points, schema)
+        convert.check_points(points, schema)
         self._new_generation()
         with _errors("upsert points"):
             batch = [qe.Point(p.id, _edge_vectors(p.dense, p.sparse), dict(p.payload)) for p in points]
@@ -136,18 +136,18 @@ class EdgeStore:
         if not vectors:
             return
         shard, schema = self._writable()
-        _check_dense_updates(vectors, schema)
+        convert.check_dense_updates(vectors, schema)
         with _errors("update vectors"):
-            ids = list(dict.fromkeys(_point_id(pid) for pid, _ in vectors))
-            found = {str(r.id) for r in shard.retrieve(_ids(ids), False, False)}
-        _check_all_exist(ids, found)
+            ids = list(dict.fromkeys(convert.point_id(pid) for pid, _ in vectors))
+            found = {str(r.id) for r in shard.retrieve(convert.ids(ids), False, False)}
+        convert.check_all_exist(ids, found)
         self._new_generation()
         with _errors("update vectors"):
             batch = [qe.PointVectors(pid, _edge_vectors(named, {})) for pid, named in vectors]
             shard.update(qe.UpdateOperation.update_vectors(batch))
 
     def delete(self, ids: Sequence[str]) -> None:
-        valid = _ids(c for i in ids if (c := _canonical(i)) is not None)
+        valid = convert.ids(c for i in ids if (c := convert.canonical(i)) is not None)
         if not valid or self._shard is None:
             return
         self._new_generation()
@@ -199,7 +199,7 @@ class EdgeStore:
         weights: Sequence[float] | None = None,
     ) -> list[Hit]:
         """One leg: nearest in it. Several: a Prefetch per leg (filtered, leg.limit), fused by weighted RRF."""
-        pairs = _live_legs(legs, weights)
+        pairs = convert.live_legs(legs, weights)
         if not pairs or self._shard is None or limit <= 0:
             return []
         if len(pairs) == 1:
@@ -226,12 +226,12 @@ class EdgeStore:
         return [Hit(str(p.id), float(p.score), p.payload or {}) for p in found]
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
-        wanted = [(i, c) for i in ids if (c := _canonical(i)) is not None]
+        wanted = [(i, c) for i in ids if (c := convert.canonical(i)) is not None]
         if not wanted or self._shard is None:
             return []
         with _errors("retrieve points"):
-            records = self._shard.retrieve(_ids(dict.fromkeys(c for _, c in wanted)), True, False)
-        return _in_order(wanted, {str(r.id): (r.payload or {}) for r in records})
+            records = self._shard.retrieve(convert.ids(dict.fromkeys(c for _, c in wanted)), True, False)
+        return convert.in_order(wanted, {str(r.id): (r.payload or {}) for r in records})
 
     def count(self, filters: Filters | None = None, *, with_vector: str | None = None) -> int:
         if self._shard is None:
@@ -317,7 +317,7 @@ def _nearest(leg: Leg) -> qe.Query:
 
 def _edge_conditions(filters: Filters | None) -> list[Any]:
     out: list[Any] = []
-    for kind, key, a, b in _conditions(filters):
+    for kind, key, a, b in convert.conditions(filters):
         if kind == "any":
             out.append(qe.FieldCondition(key, match=qe.MatchAny(list(a))))
         elif kind == "int":
@@ -332,130 +332,6 @@ def _edge_filter(*filters: Filters | None) -> qe.Filter | None:
     """All conditions of all the given filters (the query's and a leg's) must hold."""
     conditions = [c for f in filters for c in _edge_conditions(f)]
     return qe.Filter(must=conditions) if conditions else None
-
-
-# ---- shared by both adapters (server.py imports these) ----------------------------------------
-
-
-Condition = tuple[str, str, Any, Any]
-
-
-def _conditions(filters: Filters | None) -> list[Condition]:
-    """Filters as neutral conditions: ("any", key, values, None), ("int", key, gte, lte),
-    ("datetime", "date", gte, lt). `date_to` is inclusive of the whole day, hence `lt` the next day."""
-    if filters is None or filters.empty:
-        return []
-    out: list[Condition] = []
-    for key, values in (("source", filters.source), ("doc_id", filters.doc_id), *filters.any_of):
-        if values:
-            out.append(("any", key, tuple(values), None))
-    for key, low, high in filters.ranges:
-        if low is not None or high is not None:
-            out.append(("int", key, low, high))
-    if filters.date_from is not None or filters.date_to is not None:
-        out.append(("datetime", "date", filters.date_from, _day_after(filters.date_to)))
-    return out
-
-
-def _day_after(date_to: str | None) -> str | None:
-    if date_to is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(date_to[:10])
-    except ValueError as e:
-        raise ValueError(f"date_to must be an ISO date (YYYY-MM-DD), not {date_to!r}") from e
-    return (day + dt.timedelta(days=1)).isoformat()
-
-
-def _live_legs(legs: Sequence[Leg], weights: Sequence[float] | None) -> list[tuple[Leg, float]]:
-    """Legs paired with their weights; a sparse leg with no terms can match nothing, so it is dropped."""
-    if weights is not None and len(weights) != len(legs):
-        raise ValueError(f"{len(weights)} weights for {len(legs)} legs")
-    ws = list(weights) if weights is not None else [1.0] * len(legs)
-    return [(leg, w) for leg, w in zip(legs, ws) if not (isinstance(leg.vector, SparseVector) and not leg.vector.indices)]
-
-
-def _canonical(point_id: str) -> str | None:
-    """The canonical UUID string, or None for an id that cannot be a point (so it cannot be found)."""
-    try:
-        return str(uuid.UUID(str(point_id)))
-    except ValueError:
-        return None
-
-
-def _ids(ids: Iterable[str]) -> list[int | uuid.UUID | str]:
-    """A list the binding's stubs accept (list is invariant, so list[str] does not type-check)."""
-    return list(ids)
-
-
-def _point_id(point_id: str) -> str:
-    """The canonical UUID string of an id that must be valid."""
-    canonical = _canonical(point_id)
-    if canonical is None:
-        raise StoreError(f"point id {point_id!r} is not a UUID string")
-    return canonical
-
-
-def _in_order(wanted: Sequence[tuple[str, str]], found: Mapping[str, Mapping[str, Any]]) -> list[Hit]:
-    """Hits in the order asked (wanted: (as asked, canonical)); ids not found are left out."""
-    return [Hit(c, 0.0, found[c]) for _, c in wanted if c in found]
-
-
-def _check_points(points: Sequence[Point], schema: Schema) -> None:
-    """Reject bad points before any reaches the engine (see the WAL note in the module docstring)."""
-    for p in points:
-        _point_id(p.id)
-        _check_dense(p.id, p.dense, schema)
-        for name, sv in p.sparse.items():
-            if name not in schema.sparse:
-                raise StoreError(f"point {p.id}: unknown sparse vector {name!r} (schema has {list(schema.sparse)})")
-            if len(sv.indices) != len(sv.values):
-                raise StoreError(f"point {p.id}: sparse vector {name!r} has {len(sv.indices)} indices "
-                                 f"but {len(sv.values)} values")
-
-
-def _check_dense_updates(vectors: Sequence[tuple[str, Mapping[str, Sequence[float]]]], schema: Schema) -> None:
-    for pid, named in vectors:
-        _point_id(pid)
-        _check_dense(pid, named, schema)
-
-
-def _check_dense(pid: str, dense: Mapping[str, Sequence[float]], schema: Schema) -> None:
-    for name, v in dense.items():
-        size = schema.dense.get(name)
-        if size is None:
-            raise StoreError(f"point {pid}: unknown dense vector {name!r} (schema has {list(schema.dense)})")
-        if len(v) != size:
-            raise StoreError(f"point {pid}: dense vector {name!r} has {len(v)} dimensions, the index expects {size}")
-
-
-def _check_all_exist(ids: Sequence[str], found: set[str]) -> None:
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise StoreError(f"update_vectors: {len(missing)} point(s) not in the index, e.g. {missing[0]}; nothing updated")
-
-
-def _check_same_vectors(stored: Schema, wanted: Schema, where: str) -> None:
-    if dict(stored.dense) != dict(wanted.dense) or set(stored.sparse) != set(wanted.sparse):
-        raise StoreError(
-            f"{where} holds dense {dict(stored.dense)} and sparse {list(stored.sparse)}, but dense "
-            f"{dict(wanted.dense)} and sparse {list(wanted.sparse)} were asked for: rebuild the index "
-            f"(remove it) or use the embedding model it was built with"
-        )
-
-
-def _merge_fields(stored: Schema, wanted: Schema) -> Schema:
-    """Payload indexes only ever get added: a field indexed once stays indexed."""
-
-    def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*a, *b)))
-
-    return replace(
-        stored,
-        keyword_fields=union(stored.keyword_fields, wanted.keyword_fields),
-        integer_fields=union(stored.integer_fields, wanted.integer_fields),
-        datetime_fields=union(stored.datetime_fields, wanted.datetime_fields),
-    )
 
 
 # ---- schema file and errors -------------------------------------------------------------------

@@ -15,20 +15,8 @@ from typing import Any, Self
 
 from qdrant_client import QdrantClient, models
 
+from govrag.index.store import convert
 from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError
-from govrag.index.store.edge import (
-    _canonical,
-    _check_all_exist,
-    _check_dense_updates,
-    _check_points,
-    _check_same_vectors,
-    _conditions,
-    _ids,
-    _in_order,
-    _live_legs,
-    _merge_fields,
-    _point_id,
-)
 
 _TIMEOUT_S = 120  # bulk upserts of ~1k points with vectors can take a while on a busy server
 
@@ -85,8 +73,8 @@ class ServerStore:
             stored, indexed = schema, set()
         else:
             current = self._stored_schema()
-            _check_same_vectors(current, schema, f"collection {self.collection!r} at {self._where}")
-            stored = _merge_fields(current, schema)
+            convert.check_same_vectors(current, schema, f"collection {self.collection!r} at {self._where}")
+            stored = convert.merge_fields(current, schema)
             indexed = {*current.keyword_fields, *current.integer_fields, *current.datetime_fields}
         if not self._local:  # local mode ignores payload indexes (and warns); nothing to gain
             for name, kind in _payload_indexes(stored):
@@ -101,9 +89,9 @@ class ServerStore:
         if not points:
             return
         schema = self._writable()
-        _check_points(points, schema)
+        convert.check_points(points, schema)
         batch = [
-            models.PointStruct(id=_point_id(p.id), vector=_vectors(p.dense, p.sparse), payload=dict(p.payload))
+            models.PointStruct(id=convert.point_id(p.id), vector=_vectors(p.dense, p.sparse), payload=dict(p.payload))
             for p in points
         ]
         with self._errors("upsert points"):
@@ -113,19 +101,19 @@ class ServerStore:
         if not vectors:
             return
         schema = self._writable()
-        _check_dense_updates(vectors, schema)
-        ids = list(dict.fromkeys(_point_id(pid) for pid, _ in vectors))
+        convert.check_dense_updates(vectors, schema)
+        ids = list(dict.fromkeys(convert.point_id(pid) for pid, _ in vectors))
         with self._errors("update vectors"):
             records = self.client.retrieve(
-                self.collection, ids=_ids(ids), with_payload=False, with_vectors=False
+                self.collection, ids=convert.ids(ids), with_payload=False, with_vectors=False
             )
-        _check_all_exist(ids, {_canonical(str(r.id)) or str(r.id) for r in records})  # all or nothing
-        batch = [models.PointVectors(id=_point_id(pid), vector=_vectors(named, {})) for pid, named in vectors]
+        convert.check_all_exist(ids, {convert.canonical(str(r.id)) or str(r.id) for r in records})  # all or nothing
+        batch = [models.PointVectors(id=convert.point_id(pid), vector=_vectors(named, {})) for pid, named in vectors]
         with self._errors("update vectors"):
             self.client.update_vectors(self.collection, points=batch, wait=True)
 
     def delete(self, ids: Sequence[str]) -> None:
-        valid = _ids(c for i in ids if (c := _canonical(i)) is not None)
+        valid = convert.ids(c for i in ids if (c := convert.canonical(i)) is not None)
         if not valid or not self._collection_exists():
             return
         with self._errors("delete points"):
@@ -156,7 +144,7 @@ class ServerStore:
         rrf_k: int = 60,
         weights: Sequence[float] | None = None,
     ) -> list[Hit]:
-        pairs = _live_legs(legs, weights)
+        pairs = convert.live_legs(legs, weights)
         if not pairs or limit <= 0 or not self._collection_exists():
             return []
         with self._errors("query"):
@@ -179,17 +167,17 @@ class ServerStore:
                     self.collection, prefetch=prefetch, query=models.RrfQuery(rrf=rrf),
                     limit=limit, with_payload=True, with_vectors=False,
                 ).points
-        return [Hit(_canonical(str(p.id)) or str(p.id), float(p.score), p.payload or {}) for p in found]
+        return [Hit(convert.canonical(str(p.id)) or str(p.id), float(p.score), p.payload or {}) for p in found]
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
-        wanted = [(i, c) for i in ids if (c := _canonical(i)) is not None]
+        wanted = [(i, c) for i in ids if (c := convert.canonical(i)) is not None]
         if not wanted or not self._collection_exists():
             return []
         with self._errors("retrieve points"):
             records = self.client.retrieve(
                 self.collection, ids=list(dict.fromkeys(c for _, c in wanted)), with_payload=True, with_vectors=False
             )
-        return _in_order(wanted, {_canonical(str(r.id)) or str(r.id): (r.payload or {}) for r in records})
+        return convert.in_order(wanted, {convert.canonical(str(r.id)) or str(r.id): (r.payload or {}) for r in records})
 
     def count(self, filters: Filters | None = None, *, with_vector: str | None = None) -> int:
         if not self._collection_exists():
@@ -284,7 +272,7 @@ def _query_vector(leg: Leg) -> list[float] | models.SparseVector:
 
 def _conditions_of(filters: Filters | None) -> list[Any]:
     out: list[Any] = []
-    for kind, key, a, b in _conditions(filters):
+    for kind, key, a, b in convert.conditions(filters):
         if kind == "any":
             out.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(a))))
         elif kind == "int":
