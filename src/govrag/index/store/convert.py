@@ -12,8 +12,6 @@ from typing import Any
 
 from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError
 
-
-
 Condition = tuple[str, str, Any, Any]
 
 
@@ -79,7 +77,7 @@ def in_order(wanted: Sequence[tuple[str, str]], found: Mapping[str, Mapping[str,
 
 
 def check_points(points: Sequence[Point], schema: Schema) -> None:
-    """Reject bad points before any reaches the engine (see the WAL note in the module docstring)."""
+    """Reject bad points before any reaches the engine (a rejected upsert stays in Qdrant Edge's WAL: see edge.py)."""
     for p in points:
         point_id(p.id)
         check_dense(p.id, p.dense, schema)
