@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 
 from govrag.cli import app
 from govrag.config import Settings
+from govrag.index.docstore import DocStore
 from govrag.index.embed import EmbeddingCache
+from govrag.index.layers import LayerPlan, layer_texts
 from tests.api.server import server_process
 
 
@@ -66,6 +68,9 @@ def test_the_outline_router_is_built_while_the_server_answers_and_a_restart_embe
     with EmbeddingCache(cache) as c:
         embedded = c.count()
     assert embedded == layer["total"]
+    with DocStore(Settings(data_dir=data).chunk_db) as docstore:
+        written = layer_texts(docstore, LayerPlan(outlines=True), built["background"]["model"])["outlines"]
+    assert written.pending == [] and written.done == layer["total"]  # a restart has nothing to embed
 
     with server_process(data, timeout_s=120, args=["--build-outlines"]) as (base, _):
         again = until(base, lambda h: not h["background"]["building"], timeout_s=120)

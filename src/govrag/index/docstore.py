@@ -13,13 +13,14 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import os
 import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 from govrag.index.integrity import DataError, Problem, check_sqlite_file, quick_check, reingest
 from govrag.models import Chunk
@@ -195,6 +196,7 @@ class DocStore:
         except sqlite3.DatabaseError as exc:
             raise DataError(Problem("docstore", str(path), f"is damaged ({exc})", reingest(path), fatal=True)) from None
         self._local = threading.local()
+        self._raw: BinaryIO | None = None  # the file itself, for quick_check's read-through (kept open: see there)
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
 
@@ -204,6 +206,8 @@ class DocStore:
                 reader.close()
             self._readers.clear()
         self._db.close()
+        if self._raw is not None:
+            self._raw.close()
 
     @property
     def _read(self) -> sqlite3.Connection:
@@ -334,9 +338,15 @@ class DocStore:
         read through once in order first (about 30 s cold, a second warm), which makes the check
         itself take 2-3 s. Its own connection, so it can run beside the serving threads.
         """
-        with self.path.open("rb") as fh:
-            while fh.read(8 << 20):
-                pass
+        # The descriptor stays open until close(): on POSIX, closing any descriptor of a file drops every lock
+        # this process holds on it, SQLite's too; another process's connection (a background builder's)
+        # then saw itself as the last one at its close, checkpointed and deleted the WAL under ours, and
+        # what this process wrote next was lost (tests/api/test_background.py found it).
+        if self._raw is None:
+            self._raw = self.path.open("rb", buffering=0)
+        offset = 0
+        while chunk := os.pread(self._raw.fileno(), 8 << 20, offset):
+            offset += len(chunk)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             return quick_check(db, self.path, "docstore", reingest(self.path))

@@ -15,14 +15,15 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from govrag.index.descriptors import law_descriptors
-from govrag.index.docstore import DocStore
+from govrag.index.descriptors import descriptor_stage, law_descriptors
+from govrag.index.docstore import DocStore, DocumentRecord
 from govrag.index.embed import EmbeddingCache, embed_with_cache, make_embedder
+from govrag.index.indexer import dense_stage
 
 LAYERS_FILE = "layers.json"
 NICE = 10  # the builder's niceness: the searches beside it keep the cores they need
@@ -91,17 +92,42 @@ def resolve_laws(docstore: DocStore, wanted: list[str]) -> list[str]:
     return [by_key[w] for w in wanted]
 
 
-def layer_texts(docstore: DocStore, plan: LayerPlan) -> dict[Layer, list[tuple[str, str]]]:
-    """(content hash, text) of what each planned layer embeds, the same texts `build_dense` and
-    `build_descriptors` take, so their cache lookups all hit once this is embedded."""
-    out: dict[Layer, list[tuple[str, str]]] = {}
+@dataclass(frozen=True, slots=True)
+class LayerTexts:
+    """A layer's (content hash, text) pairs still to embed, and how many its documents already hold."""
+
+    pending: list[tuple[str, str]]
+    done: int
+
+
+def layer_texts(docstore: DocStore, plan: LayerPlan, model_id: str) -> dict[Layer, LayerTexts]:
+    """What each planned layer embeds: the same texts `build_dense` and `build_descriptors` take, so their
+    cache lookups all hit once these are embedded. A document its stage already holds counts as done
+    (a restart, or a layer built before) and is not embedded again, even with the cache gone."""
+    out: dict[Layer, LayerTexts] = {}
     if plan.dense_doc_ids:
         wanted = set(plan.dense_doc_ids)
-        out["dense"] = [(c.hash, c.text) for d in docstore.documents() if d.doc_id in wanted
-                        for c in docstore.chunks_of(d.source, d.doc_id, d.version)]
+        docs = [d for d in docstore.documents() if d.doc_id in wanted]
+        out["dense"] = _split(docstore, dense_stage(model_id), docs, lambda d: [
+            (c.hash, c.text) for c in docstore.chunks_of(d.source, d.doc_id, d.version)])
     if plan.outlines:
-        out["outlines"] = [(w.hash, w.text) for d in docstore.documents("law") for w in law_descriptors(docstore, d)]
+        out["outlines"] = _split(docstore, descriptor_stage(model_id), docstore.documents("law"), lambda d: [
+            (w.hash, w.text) for w in law_descriptors(docstore, d)])
     return out
+
+
+def _split(docstore: DocStore, stage: str, docs: Iterable[DocumentRecord],
+           texts: Callable[[DocumentRecord], list[tuple[str, str]]]) -> LayerTexts:
+    indexed = docstore.indexed(stage)
+    pending: list[tuple[str, str]] = []
+    done = 0
+    for doc in docs:
+        items = texts(doc)
+        if doc.index_key in indexed:
+            done += len(items)
+        else:
+            pending += items
+    return LayerTexts(pending, done)
 
 
 def embed_layers(chunk_db: Path, cache_path: Path, embedder_spec: str, plan: LayerPlan, progress_path: Path,
@@ -116,14 +142,16 @@ def embed_layers(chunk_db: Path, cache_path: Path, embedder_spec: str, plan: Lay
         embedder = make_embedder(embedder_spec)
         progress.model = embedder.model_id
         with DocStore(chunk_db) as docstore, EmbeddingCache(cache_path) as cache:
-            work = layer_texts(docstore, plan)
-            progress.layers = {name: LayerProgress(total=len(items)) for name, items in work.items()}
+            work = layer_texts(docstore, plan, embedder.model_id)
+            progress.layers = {name: LayerProgress(done=texts.done, total=texts.done + len(texts.pending))
+                               for name, texts in work.items()}
             progress.save(progress_path)
-            for name, items in work.items():
+            for name, texts in work.items():
                 layer = progress.layers[name]
                 layer.state = "embedding"
                 progress.save(progress_path)
-                embed_with_cache(embedder, cache, items, on_batch=_throttled(layer, progress, progress_path, every_s))
+                embed_with_cache(embedder, cache, texts.pending,
+                                 on_batch=_throttled(layer, progress, progress_path, every_s))
                 progress.device = str(getattr(embedder, "device", None) or "cpu")  # known once the model loaded
                 layer.state = "embedded"
                 progress.save(progress_path)
