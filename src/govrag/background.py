@@ -13,36 +13,44 @@ import multiprocessing
 import threading
 from typing import Any
 
+from govrag.config import Settings
+from govrag.index.docstore import DocStore
+from govrag.index.indexer import META_FILE, IndexMeta
 from govrag.index.layers import LAYERS_FILE, BuildProgress, Layer, LayerPlan, embed_layers, resolve_laws
 from govrag.service import Service
 
 POLL_S = 1.0
 
 
-def start_builder(service: Service) -> LayerBuilder | None:
-    """The builder the settings ask for (`build_outlines`, `build_dense_laws`), started; None if they ask for none.
-    A `ValueError` says why a plan cannot be built (an unknown law, search processes on index copies)."""
-    settings = service.settings
+def layer_plan(settings: Settings, docstore: DocStore) -> LayerPlan | None:
+    """What the settings ask to build in the background (`build_outlines`, `build_dense_laws`); None if nothing.
+    A `ValueError` says why it cannot be built: `govrag serve` calls this before it starts, so the user reads
+    why at once instead of in the server's log."""
     if not settings.build_outlines and not settings.build_dense_laws:
         return None
     if settings.search_workers > 1:
-        raise ValueError("building layers in the background needs the single-process server: the search processes "
-                         "read copies of the index made at start (build first, or serve without --workers)")
+        raise ValueError("--build-* needs the single-process server (the search processes read copies of the index "
+                         "made at start): build the layers first, or serve without --workers")
+    meta = IndexMeta.load(settings.index_dir / META_FILE)
+    if meta is not None and meta.dense_model is None:
+        raise ValueError("the index has no dense model: rebuild it with an embedder (`govrag index build --rebuild`)")
     try:
-        dense = resolve_laws(service.docstore, settings.build_dense_laws) if settings.build_dense_laws else []
+        dense = resolve_laws(docstore, settings.build_dense_laws) if settings.build_dense_laws else []
     except KeyError as exc:
         raise ValueError(exc.args[0]) from exc
-    return LayerBuilder(service, LayerPlan(dense_doc_ids=tuple(dense), outlines=settings.build_outlines)).start()
+    return LayerPlan(dense_doc_ids=tuple(dense), outlines=settings.build_outlines)
+
+
+def start_builder(service: Service) -> LayerBuilder | None:
+    """The builder the settings ask for, started; None if they ask for none (`layer_plan`)."""
+    plan = layer_plan(service.settings, service.docstore)
+    return LayerBuilder(service, plan).start() if plan is not None else None
 
 
 class LayerBuilder:
     """Builds `plan` for `service` in the background; `status()` is what /healthz shows."""
 
     def __init__(self, service: Service, plan: LayerPlan, *, poll_s: float = POLL_S) -> None:
-        if not plan.layers:
-            raise ValueError("nothing to build: name the outline router or laws for dense vectors")
-        if service.meta.dense_model is None:
-            raise ValueError("the index has no dense model: rebuild it with an embedder (`govrag index build --rebuild`)")
         self.service = service
         self.plan = plan
         self.path = service.settings.data_dir / LAYERS_FILE

@@ -502,18 +502,19 @@ def serve_cmd(
     import uvicorn
 
     from govrag.api import create_app
+    from govrag.background import layer_plan
 
     settings = settings_for(data_dir).model_copy(update={"search_workers": workers})
     if build_outlines or build_dense_laws or build_dense_laws_file:
-        if workers > 1:
-            fail("--build-* needs the single-process server (the search processes read copies of the index made at "
-                 "start): build the layers first, or serve without --workers")
-        dense = _dense_selection(build_dense_laws, build_dense_laws_file)
-        if dense and settings.chunk_db.exists():
-            with DocStore(settings.chunk_db) as docstore:
-                _resolve_laws(docstore, dense)  # an unknown law is an error now, not in the server's log
-        settings = settings.model_copy(update={"build_outlines": build_outlines or settings.build_outlines,
-                                               "build_dense_laws": dense or settings.build_dense_laws})
+        settings = settings.model_copy(update={
+            "build_outlines": build_outlines or settings.build_outlines,
+            "build_dense_laws": _dense_selection(build_dense_laws, build_dense_laws_file) or settings.build_dense_laws})
+    if (settings.build_outlines or settings.build_dense_laws) and settings.chunk_db.exists():  # else the service says
+        with DocStore(settings.chunk_db) as docstore:
+            try:
+                layer_plan(settings, docstore)
+            except ValueError as exc:
+                fail(str(exc))
     if workers > 1 and settings.store_url is None:
         try:
             copies = replicas.prepare(settings.index_dir, settings.data_dir / "index-replicas", workers,
