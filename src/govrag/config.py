@@ -6,9 +6,9 @@ Precedence: explicit arguments (CLI flags) > environment > govrag.toml > default
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     store_url: str | None = Field(
         default=None, description="Qdrant server URL; unset means Qdrant Edge in-process under data_dir/index."
     )
+    store_shards: int | None = Field(
+        default=None, ge=1, le=1024,
+        description="Shards of each collection govrag creates on a Qdrant server, spread over a cluster's nodes. Unset: "
+                    "the server's default (1 on a single node, one per node in a cluster). Read at creation only.")
+    store_replication: int | None = Field(
+        default=None, ge=1, le=64,
+        description="Copies of each shard on a Qdrant cluster, so a node can fail without losing data or answers. "
+                    "Unset: the server's default (1). Read at creation only.")
+    store_write_consistency: int | None = Field(
+        default=None, ge=1, le=64,
+        description="Copies of a shard that must confirm a write before it counts (at most store_replication). "
+                    "Unset: the server's default (1).")
     index_path: Path | None = Field(
         default=None, description="The index folder (shards and meta.json). Unset: data_dir/index.")
     index_replicas: list[Path] = Field(
@@ -112,6 +124,14 @@ class Settings(BaseSettings):
                                           "A chunk's own `confidentiality` attribute overrides it.")
     external_max_confidentiality: int = Field(
         default=1, ge=1, le=3, description="Highest 機密性 level that may be sent to an external endpoint.")
+
+    @model_validator(mode="after")
+    def _write_consistency_within_replication(self) -> Self:
+        """A write cannot be confirmed by more copies than a shard has: refused here, at startup, not at a write."""
+        if self.store_write_consistency is not None and self.store_write_consistency > (self.store_replication or 1):
+            raise ValueError(f"store_write_consistency ({self.store_write_consistency}) exceeds store_replication "
+                             f"({self.store_replication or 1}): a write cannot be confirmed by more copies than exist")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -19,6 +20,18 @@ from govrag.index.store import convert
 from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError
 
 _TIMEOUT_S = 120  # bulk upserts of ~1k points with vectors can take a while on a busy server
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a collection this store creates is spread over a Qdrant cluster; None leaves the server's default.
+
+    Used only when the collection is created: an existing collection keeps the layout it was made with.
+    """
+
+    shards: int | None = None
+    replication: int | None = None
+    write_consistency: int | None = None
 
 
 class ServerStore:
@@ -31,6 +44,7 @@ class ServerStore:
         collection: str = "govrag",
         location: str | None = None,
         client: QdrantClient | None = None,
+        layout: Layout = Layout(),
     ) -> None:
         if client is not None:
             self.client, self._owns_client = client, False
@@ -44,6 +58,7 @@ class ServerStore:
         else:
             raise ValueError("ServerStore needs a url, a location (e.g. ':memory:') or a client")
         self.collection = collection
+        self.layout = layout
         self._where = url or location or "the given client"
         self._schema: Schema | None = None
         self._exists = False
@@ -68,6 +83,9 @@ class ServerStore:
                                     for n, s in schema.dense.items()},
                     sparse_vectors_config={n: models.SparseVectorParams(modifier=models.Modifier.IDF)
                                            for n in schema.sparse},
+                    shard_number=self.layout.shards,
+                    replication_factor=self.layout.replication,
+                    write_consistency_factor=self.layout.write_consistency,
                 )
             self._exists = True
             stored, indexed = schema, set()
