@@ -150,6 +150,7 @@ def build_descriptors(
     stage = descriptor_stage(embedder.model_id)
     seen_before = {doc_id for _, doc_id, _, _ in docstore.indexed(stage)}
     report = IndexReport()
+    report.deleted = _delete_superseded(docstore, store, stage)
     for step in pending_steps(docstore, stage, docstore.documents("law"), LAWS_PER_STEP, report):
         pairs = [(doc, d) for doc in step for d in law_descriptors(docstore, doc)]
         if on_plan:
@@ -192,6 +193,17 @@ def repair_descriptors(docstore: DocStore, store: VectorStore, model_id: str) ->
     for doc in lost:
         docstore.forget_indexed(doc, (stage,))
     return [d.doc_id for d in lost]
+
+
+def _delete_superseded(docstore: DocStore, store: VectorStore, stage: str) -> int:
+    """Windows of laws the store no longer holds under that id (their LawId became known): deleted."""
+    orphans = docstore.orphans(stage)
+    live = {d.doc_id for d in docstore.documents("law")}
+    ids = [chunk_id("descriptor", doc_id, "any", f"w{i}") for _, doc_id, _ in orphans if doc_id not in live
+           for i in range(MAX_WINDOWS)]
+    store.delete(ids)
+    docstore.forget_orphans(stage, orphans)
+    return len(ids)
 
 
 def _stale_windows(docs: Sequence[DocumentRecord], pairs: Sequence[tuple[DocumentRecord, Descriptor]]) -> list[str]:

@@ -73,6 +73,10 @@ CREATE TABLE IF NOT EXISTS skipped (
     PRIMARY KEY (source, name)
 );
 """
+# Chunk ids a rewrite left behind (a law now shorter, a law whose LawId became known): the index
+# still holds their points until a build deletes them, after the new points are in.
+_RETIRED = "CREATE TABLE IF NOT EXISTS retired (id TEXT PRIMARY KEY, source TEXT NOT NULL, doc_id TEXT NOT NULL)"
+
 # Terms documents define for themselves (a law's 定義規定), derived from the chunks by a build stage:
 # `key` is the term's lookup form, `payload` the source's own record of the definition as JSON.
 _DEFINITIONS = (
@@ -188,6 +192,7 @@ class DocStore:
             if create:
                 self._db.executescript(_SCHEMA)
                 self._ensure_definitions()
+                self._db.execute(_RETIRED)
             else:
                 found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if not _TABLES <= found:
@@ -234,20 +239,31 @@ class DocStore:
     def write(
         self, docs: Iterable[tuple[DocumentRecord, Sequence[ChunkRow]]], skipped: Iterable[tuple[str, str, str]] = ()
     ) -> None:
-        """Write documents with their chunk rows in one transaction (a crash loses only this batch)."""
+        """Write documents with their chunk rows in one transaction (a crash loses only this batch).
+
+        A rewritten document replaces its old self as a whole: chunks it no longer has, and a stored
+        document of the same name and version under another id (its LawId became known), are retired
+        for the next index build to delete; the index stages forget it, so every one of them redoes it.
+        """
         db = self._db
         derived = self._has_definitions()
+        db.execute(_RETIRED)
         db.execute("BEGIN")
         try:
             for doc, rows in docs:
-                db.execute(
-                    "DELETE FROM chunks WHERE source=? AND doc_id=? AND version=?",
-                    (doc.source, doc.doc_id, doc.version),
-                )
+                key = (doc.source, doc.doc_id, doc.version)
+                replaced = db.execute("SELECT doc_id FROM documents WHERE source=? AND name=? AND version=? AND doc_id<>?",
+                                      (doc.source, doc.name, doc.version, doc.doc_id)).fetchall()
+                for (old_id,) in replaced:
+                    self._drop_document(doc.source, old_id, doc.version, derived)
+                db.execute("INSERT OR IGNORE INTO retired SELECT id, source, doc_id FROM chunks "
+                           "WHERE source=? AND doc_id=? AND version=?", key)
+                db.execute("DELETE FROM chunks WHERE source=? AND doc_id=? AND version=?", key)
                 db.executemany(
                     "INSERT OR REPLACE INTO chunks (id, source, doc_id, version, seq, hash, payload) VALUES (?,?,?,?,?,?,?)",
                     rows,
                 )
+                db.executemany("DELETE FROM retired WHERE id=?", [(row[0],) for row in rows])
                 db.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?)",
                     (
@@ -255,15 +271,54 @@ class DocStore:
                         doc.n_chunks, json.dumps(doc.meta, ensure_ascii=False),
                     ),
                 )
+                db.execute("DELETE FROM indexed WHERE source=? AND doc_id=? AND version=?", key)
                 db.execute("DELETE FROM skipped WHERE source=? AND name=?", (doc.source, doc.name))
                 if derived:  # read from the old text: the next build reads them again
-                    db.execute("DELETE FROM definitions WHERE source=? AND doc_id=? AND version=?",
-                               (doc.source, doc.doc_id, doc.version))
+                    db.execute("DELETE FROM definitions WHERE source=? AND doc_id=? AND version=?", key)
             db.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?,?)", list(skipped))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _drop_document(self, source: str, doc_id: str, version: str, derived: bool) -> None:
+        """Inside `write`'s transaction: a document superseded under another id goes, its chunks retired.
+        Its index marks stay, so each stage can find what it still holds of it (`orphans`)."""
+        key = (source, doc_id, version)
+        db = self._db
+        db.execute("INSERT OR IGNORE INTO retired SELECT id, source, doc_id FROM chunks "
+                   "WHERE source=? AND doc_id=? AND version=?", key)
+        for table in ("chunks", "documents", *(("definitions",) if derived else ())):
+            db.execute(f"DELETE FROM {table} WHERE source=? AND doc_id=? AND version=?", key)
+
+    @_reading
+    def retired(self) -> list[str]:
+        """Chunk ids rewrites left behind that no document holds any more: what the index must delete."""
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='retired'").fetchone() is None:
+            return []
+        rows = self._db.execute("SELECT id FROM retired WHERE id NOT IN (SELECT id FROM chunks) ORDER BY id")
+        return [r[0] for r in rows]
+
+    @_reading
+    def orphans(self, stage: str) -> list[tuple[str, str, str]]:
+        """(source, doc_id, version) a stage holds that the store no longer has (superseded documents)."""
+        rows = self._db.execute("SELECT source, doc_id, version FROM indexed i WHERE stage=? AND NOT EXISTS "
+                                "(SELECT 1 FROM documents d WHERE d.source=i.source AND d.doc_id=i.doc_id "
+                                "AND d.version=i.version) ORDER BY source, doc_id, version", (stage,))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def forget_orphans(self, stage: str, keys: Sequence[tuple[str, str, str]]) -> None:
+        """The stage has deleted what it held of these documents."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM indexed WHERE stage=? AND source=? AND doc_id=? AND version=?",
+                                 [(stage, *k) for k in keys])
+
+    def forget_retired(self, ids: Sequence[str]) -> None:
+        """The index no longer holds these: stop tracking them."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM retired WHERE id=?", [(i,) for i in ids])
 
     def _ensure_definitions(self) -> None:
         for statement in _DEFINITIONS:

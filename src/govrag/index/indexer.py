@@ -77,6 +77,7 @@ class IndexReport:
     documents: int = 0
     points: int = 0
     skipped_documents: int = 0
+    deleted: int = 0  # points of superseded chunks removed (after the new ones were in)
 
 
 class StaleIndex(RuntimeError):
@@ -157,8 +158,20 @@ def build_sparse(
         if on_document:
             on_document(len(points))
     _commit(store, docstore, batch, finished)
+    report.deleted = delete_retired(docstore, store)
     store.flush()
     return report
+
+
+def delete_retired(docstore: DocStore, store: VectorStore) -> int:
+    """Delete the points of chunks rewrites left behind: run after the new points are in, so a search
+    never finds a document missing; a crash before it leaves them for the next build."""
+    gone = docstore.retired()
+    for start in range(0, len(gone), UPSERT_BATCH):
+        store.delete(gone[start : start + UPSERT_BATCH])
+    docstore.forget_retired(gone)
+    docstore.forget_orphans(SPARSE_STAGE, docstore.orphans(SPARSE_STAGE))
+    return len(gone)
 
 
 def _commit(store: VectorStore, docstore: DocStore, points: list[Point], docs: list[DocumentRecord]) -> None:

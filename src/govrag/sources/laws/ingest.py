@@ -77,7 +77,7 @@ def ingest_laws(
     """
     listed = [row for path in ([source] if isinstance(source, Path) else []) + list(catalog) for row in listed_laws(path)]
     store.add_catalog("law", [*resolver.known_laws(), *((num, title, None) for num, title in listed)])
-    done = store.done_files("law")
+    done = store.done_files("law") - stale_resolutions(store, resolver)
     unchanged = 0
 
     def fresh_files() -> Iterator[LawFile | Skipped]:
@@ -105,6 +105,20 @@ def ingest_laws(
             on_result(outcome)
     _flush(store, batch, bad)
     return report, unchanged
+
+
+def stale_resolutions(store: DocStore, resolver: LawIdResolver) -> set[tuple[str, str]]:
+    """(file name, file hash) of stored laws the LawId tables now resolve differently (the tables
+    arrived or changed since): ingested again though the file is unchanged, so their links and ids
+    follow the tables. An id the XML itself carried never changes."""
+    stale: set[tuple[str, str]] = set()
+    for doc in store.documents("law"):
+        if doc.meta.get("law_id_status") == "xml":
+            continue
+        now = resolver.resolve(str(doc.meta.get("law_num", "")), doc.title)
+        if (now.law_id, now.status) != (doc.meta.get("law_id"), doc.meta.get("law_id_status")):
+            stale.add((doc.name, doc.file_hash))
+    return stale
 
 
 def _flush(store: DocStore, batch: list[StoredLaw], bad: list[Skipped]) -> None:

@@ -11,6 +11,7 @@ user can tell a published id from a computed one.
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -50,12 +51,12 @@ class LawIdResolver:
 
     @classmethod
     def from_dir(cls, egov_dir: Path | None) -> LawIdResolver:
-        """Load `law_ids.tsv` and `law_ids_derived.tsv` from a folder; missing files mean rules only."""
-        if egov_dir is None:
-            return cls()
+        """Load `law_ids.tsv` and `law_ids_derived.tsv` from a folder (a newer data bundle); a table the
+        folder lacks, or no folder, falls back to the copy packaged with govrag, so links work on an
+        installed govrag with no data bundle beside it."""
         return cls(
-            published=_read_table(egov_dir / "law_ids.tsv"),
-            derived=_read_table(egov_dir / "law_ids_derived.tsv"),
+            published=_read_table(_table(egov_dir, "law_ids.tsv")),
+            derived=_read_table(_table(egov_dir, "law_ids_derived.tsv")),
         )
 
     @property
@@ -137,11 +138,23 @@ def _pick(rows: list[tuple[str, str]] | None, title: str) -> str | None:
     return same_title[0] if len(same_title) == 1 else None
 
 
+#: The data bundle's tables (2020-11 snapshot; law_id, law_num, title columns only), gzipped: ~190 KB.
+PACKAGED_TABLES = Path(__file__).parent
+
+
+def _table(folder: Path | None, name: str) -> Path:
+    """The folder's table if it has one, else the packaged copy."""
+    if folder is not None and (folder / name).is_file():
+        return folder / name
+    return PACKAGED_TABLES / f"{name}.gz"
+
+
 def _read_table(path: Path) -> dict[str, list[tuple[str, str]]]:
     table: dict[str, list[tuple[str, str]]] = defaultdict(list)
     if not path.is_file():
         return table
-    with path.open(encoding="utf-8", newline="") as fh:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             table[row["law_num"]].append((row["law_id"], row["title"]))
     return table

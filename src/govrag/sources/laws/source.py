@@ -112,5 +112,5 @@ def _report(report: CorpusReport, unchanged: int, law_ids: Path | None) -> Inges
         "LawId": ", ".join(f"{k} {v}" for k, v in sorted(report.law_id_status.items())),
     }
     if law_ids is None:
-        rows["note"] = "no LawId tables found (law_ids.tsv): ids come from the XML or the safe rules only"
+        rows["note"] = "LawId tables: the copy packaged with govrag (2020-11 snapshot); pass --law-ids for newer ones"
     return IngestReport("law", stored=report.laws, unchanged=unchanged, skipped=list(report.skipped), rows=rows)
