@@ -121,6 +121,12 @@ def test_ingest_job_reads_the_bundle_read_only(tmp_path: Path, monkeypatch: pyte
     assert settings.shared_data == Path("/shared") and settings.store_url == "http://qdrant:6333"
 
 
+def test_ingest_build_options_can_be_emptied() -> None:
+    """The sample job's quickstart builds the outline vectors too: INDEX_ARGS= must not fall back to the default."""
+    assert config("ingest")["services"]["ingest"]["environment"]["INDEX_ARGS"] == "--no-descriptors"
+    assert config("ingest", INDEX_ARGS="")["services"]["ingest"]["environment"]["INDEX_ARGS"] == ""
+
+
 def test_ingest_bundle_defaults_to_the_one_beside_the_checkout() -> None:
     ingest = config("ingest")["services"]["ingest"]
     assert f"{ROOT.parent / 'shared' / 'data'}:/shared:ro" in ingest["volumes"]
