@@ -119,6 +119,8 @@ class AuditLog:
         self.retention_days = retention_days
         self.clock = clock
         self._lock = threading.Lock()
+        #: Called with each record `write` has stored (the API's metrics count them here, where they happen).
+        self.listeners: list[Callable[[Mapping[str, Any]], None]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuditLog:
@@ -144,7 +146,13 @@ class AuditLog:
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._lock, open(self.folder / ".audit.lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            return self._append(dict(record))
+            rid = self._append(dict(record))
+        for listener in list(self.listeners):
+            try:
+                listener(record)
+            except Exception:  # noqa: BLE001 - the record is stored; a failing listener must not fail the request
+                log.warning("audit listener failed", exc_info=True)
+        return rid
 
     def _append(self, record: dict[str, Any]) -> str:
         with open(self.current, "ab+") as fh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 
 from govrag.api_models import IsoDate
 from govrag.safeguards.audit import AuditLog
-from govrag.safeguards.keys import KeyGuard, KeyStore, RateLimiter
+from govrag.safeguards.keys import KeyGuard, KeyStore, RateLimiter, Refusal
 from govrag.safeguards.risk import period, render_markdown, risk_cases, summary
 
 if TYPE_CHECKING:
@@ -66,9 +67,10 @@ def router(audit: AuditLog) -> APIRouter:
     return api
 
 
-def install(app: FastAPI, settings: Settings, audit: AuditLog | None = None) -> None:
-    """Put the key guard in front of `app` and add /risk. Call it after every other middleware is
-    added, so the guard is the outermost: a refused request costs no body read and no worker."""
+def install(app: FastAPI, settings: Settings, audit: AuditLog | None = None,
+            on_refused: Callable[[Refusal, str], None] | None = None) -> None:
+    """Put the key guard in front of `app` and add /risk. Call it after every other middleware that reads
+    a body or takes a worker is added, so a refused request costs neither. `on_refused` hears each refusal."""
     app.add_middleware(KeyGuard, store=KeyStore(settings.keys_path), limiter=RateLimiter(),
-                       anonymous_rate=settings.open_rate_limit_per_minute)
+                       anonymous_rate=settings.open_rate_limit_per_minute, on_refused=on_refused)
     app.include_router(router(audit or AuditLog.from_settings(settings)))

@@ -9,7 +9,8 @@
 * `KeyGuard` (pure ASGI, like `api_guard.BodyLimit`) answers 401/403/429/503
   itself, before the app or the body reader runs, and puts the key's name in
   `scope["state"]["key_id"]` for the audit log. Keys added with the CLI count at
-  once: the file is re-read whenever it changes.
+  once: the file is re-read whenever it changes. Each refusal is told to `on_refused`
+  (the API's metrics count them there).
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ Role = Literal["user", "admin"]
 KEY_PREFIX = "grk_"
 ANONYMOUS = "anonymous"
 FILE_FORMAT = "govrag-api-keys/1"
-#: Paths any client may reach without a key: the probes, the API's documentation and the UI's page and assets
-#: (they hold no data; the page's own API calls send the key).
-OPEN_PATHS = ("/", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc", "/static")
+#: Paths any client may reach without a key: the probes, Prometheus' scrape (counts and timings, no question),
+#: the API's documentation and the UI's page and assets (they hold no data; the page's own API calls send the key).
+OPEN_PATHS = ("/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc", "/static")
 ADMIN_PATHS = ("/risk",)
+#: Why `KeyGuard` answered a request itself: 401, 401, 403, 429, 503.
+Refusal = Literal["missing_key", "unknown_key", "not_admin", "rate_limited", "key_file_error"]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
@@ -230,8 +233,10 @@ class KeyGuard:
         anonymous_rate: int = 60,
         open_paths: tuple[str, ...] = OPEN_PATHS,
         admin_paths: tuple[str, ...] = ADMIN_PATHS,
+        on_refused: Callable[[Refusal, str], None] | None = None,
     ) -> None:
         self.app = app
+        self.on_refused = on_refused
         self.store = store
         self.limiter = limiter
         self.anonymous_rate = anonymous_rate
@@ -251,6 +256,7 @@ class KeyGuard:
         try:
             is_open = self.store.is_open
         except KeyFileError as exc:
+            self._refused("key_file_error", ANONYMOUS)
             await _reply(send, 503, f"the API key file cannot be read: {exc}")
             return
         if is_open:
@@ -261,20 +267,28 @@ class KeyGuard:
             if info is None:
                 detail = ("unknown or revoked API key" if presented else
                           "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+                self._refused("unknown_key" if presented else "missing_key", ANONYMOUS)
                 await _reply(send, 401, detail, [(b"www-authenticate", b"Bearer")])
                 return
             if info.role != "admin" and _matches(path, self.admin_paths):
+                self._refused("not_admin", info.name)
                 await _reply(send, 403, f"{path} needs an admin key")
                 return
             key_id, bucket, rate = info.name, f"key:{info.name}", info.rate_per_minute
         wait = self.limiter.take(bucket, rate) if rate > 0 else 0.0  # 0: unlimited (an open API, by choice)
         if wait > 0:
+            self._refused("rate_limited", key_id)
             seconds = retry_after(wait)
             await _reply(send, 429, f"rate limit of {rate} requests per minute reached; retry in {seconds} s",
                          [(b"retry-after", str(seconds).encode())])
             return
         state["key_id"] = key_id
         await self.app(scope, receive, send)
+
+    def _refused(self, reason: Refusal, key_id: str) -> None:
+        """Tell `on_refused` (the API's metrics) why a request was answered here."""
+        if self.on_refused is not None:
+            self.on_refused(reason, key_id)
 
 
 async def _reply(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
