@@ -197,7 +197,9 @@ def test_api(settings: Settings, service: Service) -> None:
     with TestClient(create_app(service)) as client:
         assert service.wait_checked(60)  # SQLite's page check runs in the background: "checking" until then
         assert client.get("/healthz").json()["status"] == "ok"
-        assert client.get("/readyz").json() == {"status": "ready", "problems": []}
+        ready = client.get("/readyz").json()
+        assert (ready["status"], ready["problems"]) == ("ready", [])
+        assert ready["checks"]["sources"]["law"]["coverage"] == 1.0 and ready["checks"]["articles"]["in_use"]
         hits = client.post("/search", json={"query": "民法第七百九条", "k": 3}).json()["hits"]
         assert hits[0]["label"] == "民法 第七百九条"
         assert hits[0]["url"] == "https://laws.e-gov.go.jp/law/129AC0000000089#Mp-At_709"

@@ -295,9 +295,36 @@ class HealthOut(BaseModel):
     problems: list[Problem]  # component, path, message, repair, fatal
 
 
+class SourceCoverageOut(BaseModel):
+    stored: int = Field(description="Documents of the source in the document store")
+    indexed: int = Field(description="Of those, documents the index holds (their BM25 points were written)")
+    coverage: float = Field(description="indexed / stored")
+
+
+class ArticleCoverageOut(BaseModel):
+    laws: int = Field(description="Laws stored")
+    with_vectors: int = Field(description="Laws whose articles have descriptor vectors (the article layer)")
+    coverage: float = Field(description="with_vectors / laws (searches use the layer only when it is 1)")
+    points: int | None = Field(description="Article descriptor vectors in the index (null: not countable now)")
+    in_use: bool = Field(description="Searches route through the article layer")
+
+
+class ReadyChecksOut(BaseModel):
+    """What readiness rests on (`Service.ready_checks`)."""
+
+    store_reachable: bool = Field(description="The vector store answered a count (asked at most every 5 s)")
+    store_error: str | None = Field(description="Why it did not, when it did not")
+    points: int | None = Field(description="Points in the chunk index")
+    index_non_empty: bool
+    docstore_readable: bool = Field(description="The document store could be read for the coverage below")
+    sources: dict[str, SourceCoverageOut] = Field(description="Per source: documents stored and indexed")
+    articles: ArticleCoverageOut | None = Field(description="The laws' article layer; null when no law is stored")
+
+
 class ReadyOut(BaseModel):
     status: Literal["ready", "checking", "degraded", "failed"]
     problems: list[Problem]  # component, path, message, repair, fatal
+    checks: ReadyChecksOut | None = None
 
 
 class ErrorOut(BaseModel):

@@ -6,9 +6,11 @@ the same and the wiring (which store, which embedder) lives in one place.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -28,8 +30,8 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage, build_descriptors
 from govrag.index.embed import Embedder, EmbeddingCache, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import (ARTICLE, META_FILE, REBUILD, SPARSE, IndexMeta, StaleIndex, build_dense, check_tokenizer,
-                                  verify_index)
+from govrag.index.indexer import (ARTICLE, META_FILE, REBUILD, SPARSE, SPARSE_STAGE, IndexMeta, StaleIndex, build_dense,
+                                  check_tokenizer, verify_index)
 from govrag.index.layers import Layer, LayerPlan
 from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
@@ -74,6 +76,20 @@ class NotReady(RuntimeError):
 
 SMOKE_QUERY = "法律"  # a probe read at start-up: damaged payload or vector files fail here, not on a user
 MAX_RUNTIME_PROBLEMS = 20  # faults met while serving that health lists (each distinct one once)
+#: /readyz (an open path) and /metrics ask the vector store for its count at most this often.
+REACH_TTL_S = 5.0
+LAW_SOURCE = "law"
+log = logging.getLogger("govrag.service")
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What /readyz answers: `status()` (made "failed" when the index does not answer now), the problems,
+    and the checks behind them (`Service.ready_checks`)."""
+
+    status: str
+    problems: list[Problem]
+    checks: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +150,8 @@ class Service:
         self._pages: Problem | None = None
         self._checking = False
         self._checked = threading.Event()
+        self._reached: tuple[float, int | None, str | None] | None = None  # (when, points, error) of the last count
+        self._coverage: tuple[object, dict[str, dict[str, Any]]] | None = None  # (the checks' file states, per source)
         try:
             self.store = _opened(lambda: open_index(settings), settings.store_url or settings.index_dir / "qdrant")
             try:
@@ -273,6 +291,82 @@ class Service:
                 self._problems = fresh
             self.check_pages()
         return self.status()
+
+    def ready(self) -> Readiness:
+        """`readiness()` with its checks. An index that does not answer a count now (a store server down)
+        is not ready: "failed" for this answer, not recorded, so it is ready again once the store answers."""
+        status = self.readiness()
+        checks = self.ready_checks()
+        problems = self.problems
+        if not checks["store_reachable"] and status != "failed":
+            status = "failed"
+            problems = [*problems, Problem("index", self._where, f"does not answer ({checks['store_error']})",
+                                           "check that the vector store is up (store_url), then `govrag doctor`",
+                                           fatal=True)]
+        return Readiness(status, problems, checks)
+
+    def ready_checks(self) -> dict[str, Any]:
+        """What readiness rests on, cheap enough for every probe:
+
+        * `store_reachable`, `points`, `index_non_empty`: the vector store's count, asked at most every
+          `REACH_TTL_S` (one request to a store server; a count an embedded shard keeps);
+        * `sources`: per source, documents stored and indexed (the BM25 stage's marks) and their ratio,
+          read again only when the checks rerun (a watched file changed); `docstore_readable` false when
+          they cannot be read;
+        * `articles`: of the stored laws, those whose articles have descriptor vectors, and those vectors."""
+        points, error = self._reach()
+        try:
+            sources, readable = self._sources(), True
+        except Exception:  # noqa: BLE001 - a damaged store is in `problems` already; the probe still answers
+            log.warning("the document store cannot be read for the readiness checks", exc_info=True)
+            sources, readable = {}, False
+        done, _ = self.article_coverage
+        laws = sources.get(LAW_SOURCE, {}).get("stored", 0)
+        articles = None
+        if laws:
+            counted = self._counted()
+            articles = {"laws": laws, "with_vectors": done, "coverage": _ratio(done, laws),
+                        "points": counted.get("article_points") if counted else None,
+                        "in_use": self.searcher.has_articles}
+        return {"store_reachable": error is None, "store_error": error, "points": points,
+                "index_non_empty": bool(points), "docstore_readable": readable, "sources": sources,
+                "articles": articles}
+
+    def _reach(self) -> tuple[int | None, str | None]:
+        now = time.monotonic()
+        last = self._reached
+        if last is None or now - last[0] >= REACH_TTL_S:
+            try:
+                last = (now, self.store.count(), None)
+            except Exception as exc:  # noqa: BLE001 - a probe reports it; it must not fail with it
+                last = (now, None, " ".join(f"{type(exc).__name__}: {exc}".split())[:300])
+            self._reached = last
+        return last[1], last[2]
+
+    def _sources(self) -> dict[str, dict[str, Any]]:
+        """Documents stored and indexed per source, for the checks' current file states."""
+        files = self._files
+        cached = self._coverage
+        if cached is not None and cached[0] is files:
+            return cached[1]
+        done = self.docstore.indexed(SPARSE_STAGE)
+        out: dict[str, dict[str, Any]] = {}
+        for doc in self.docstore.documents():
+            entry = out.setdefault(doc.source, {"stored": 0, "indexed": 0})
+            entry["stored"] += 1
+            entry["indexed"] += doc.index_key in done
+        for entry in out.values():
+            entry["coverage"] = _ratio(entry["indexed"], entry["stored"])
+        self._coverage = (files, out)
+        return out
+
+    def _counted(self) -> dict[str, object] | None:
+        """`_counts` (read once per process, as health does), or None when the store cannot count now."""
+        try:
+            return self._counts
+        except Exception:  # noqa: BLE001
+            log.warning("the index cannot be counted", exc_info=True)
+            return None
 
     def write_layers(self, plan: LayerPlan, layers: Iterable[Layer]) -> None:
         """Write layers a background builder has embedded (index/layers.py) into the served index, from the
@@ -547,6 +641,10 @@ def _opened(opener: Callable[[], VectorStore], where: Path | str) -> VectorStore
         if held(exc):
             raise
         raise DataError(store_problem(exc, where, "cannot be opened")) from None
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 6) if whole else 0.0
 
 
 def _article_layer(done: int, laws: int, *, used: bool) -> str:
