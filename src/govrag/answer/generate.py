@@ -9,6 +9,7 @@ was sent and what came back is kept in a `Trace` for the audit log.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -88,6 +89,7 @@ class Generator:
         given = given[: len(sent)]
         trace = Trace(prompt=prompt.text, given=tuple(given), pii=tuple(s.record() for s in masked.spans) if masked else (),
                       routing=route_record, injections=tuple(findings), model=model)
+        started = time.perf_counter()  # a stream's time includes its reader's pace between pieces
         try:
             parts: list[str] = []
             if streaming:
@@ -102,11 +104,13 @@ class Generator:
             else:
                 raw = llms.generate(self.llm, prompt)
         except llms.LLMError as exc:
-            answer = _flagged(self.fallback(result), "llm_error", exc.warning)
+            answer = _timed(_flagged(self.fallback(result), "llm_error", exc.warning), generate=_ms(started))
             # What the user already saw of a stream cut short is kept for the audit log.
             yield "answer", (answer, replace(trace, error=str(exc), raw="".join(parts) if streaming else None))
             return
+        generated = _ms(started)
         text = pii.unmask(raw, masked.spans) if masked else raw
+        started = time.perf_counter()
         try:
             checked = self._checked(result, text, sent, given, route, findings, bool(masked and masked.spans))
         except Exception as exc:  # noqa: BLE001 - the stream has begun: it must end in an answer, never an error
@@ -114,7 +118,7 @@ class Generator:
             checked = _flagged(self.fallback(result), "verification_failed",
                                "生成回答を検証できなかったため、抽出回答を示します。")
             trace = replace(trace, error=f"verification: {type(exc).__name__}")
-        yield "answer", (checked, replace(trace, raw=raw))
+        yield "answer", (_timed(checked, generate=generated, verify=_ms(started)), replace(trace, raw=raw))
 
     def _checked(self, result: SearchResult, text: str, hits: list[SearchHit], given: list[str],
                  route: routing.Routing, findings: list[dict[str, Any]], masked: bool) -> Answer:
@@ -190,3 +194,12 @@ def _flagged(answer: Answer, flag: str, warning: str) -> Answer:
 def last_answer(events: Iterator[Event]) -> Any:
     """The value of the one ("answer", …) event that ends a stream of events (the deltas are dropped)."""
     return next(value for kind, value in events if kind == "answer")
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)
+
+
+def _timed(answer: Answer, **stages: float) -> Answer:
+    """The answer with its model stages added to the search's `timings_ms` (a new dict: the search's is shared)."""
+    return replace(answer, timings_ms={**answer.timings_ms, **stages})
