@@ -1,4 +1,4 @@
-"""HTTP API: /search, /ask, /documents/{id}, /laws/define, /healthz, /readyz (OpenAPI at /docs).
+"""HTTP API: /search, /ask, /documents/{id}, /laws/define, /healthz, /readyz, /metrics (OpenAPI at /docs).
 
 Thin over `Service`. Input is validated in one layer (api_models.py) and guarded
 in another (api_guard.py: body bound, non-echoing errors, 503 for damaged data),
@@ -6,7 +6,9 @@ so a client gets a 4xx that says what is wrong, never a 500 for a bad request.
 
 Search and ask run in worker threads bounded by one limiter (`api_workers`), so
 32 eager clients queue for a slot instead of each pinning a thread, and the
-health probes, which run on the event loop, answer at once.
+health probes, which run on the event loop, answer at once (/readyz and /metrics read the stores
+in threads outside that limiter). Metrics are this app's own (metrics.py); the process that serves
+HTTP is the one that times it, so with search processes they still live here.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from govrag.answer.generate import last_answer
 from govrag.answer.records import Answer
 from govrag.background import start_builder
 from govrag.config import Settings
+from govrag.metrics import Metrics, install as install_metrics
 from govrag.research import export
 from govrag.research.pipeline import ResearchOptions
 from govrag.research.records import Report
@@ -67,7 +70,9 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         state["pool"] = await anyio.to_thread.run_sync(SearchPool, served, served.search_workers) if (
             served.search_workers > 1) else None
         state["builder"] = start_builder(state["service"])
+        unwatch = metrics.watch_audit(state["service"].audit)
         yield
+        unwatch()
         if state["builder"] is not None:
             await anyio.to_thread.run_sync(state["builder"].stop)
         if state["pool"] is not None:
@@ -77,8 +82,10 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
 
     app = FastAPI(title="govrag", version="0.1.0", lifespan=lifespan,
                   description="Cited search and answers over Japanese laws (e-Gov), the gazette and Diet minutes.")
+    metrics = Metrics()
     api_guard.install(app, max_body_bytes=config.max_request_bytes)
-    safeguards_http.install(app, config)  # API keys and rate limits, GET /risk for administrators
+    safeguards_http.install(app, config, on_refused=metrics.key_refused)  # API keys and rate limits, GET /risk
+    install_metrics(app, metrics, state)  # GET /metrics; its request timer is the outermost middleware
 
     def svc() -> Service:
         return state["service"]  # type: ignore[no-any-return]
@@ -137,12 +144,12 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
     @app.get("/readyz", response_model=ReadyOut,
              responses={503: {"model": ReadyOut, "description": "Checking, degraded or failed"}})
     async def readyz() -> Any:
-        """Readiness: 200 only when every check has passed (they rerun when a data file changed)."""
-        status = svc().readiness()
-        if status != "ok":
-            problems = [p.as_dict() for p in svc().problems]
-            return JSONResponse({"status": status, "problems": problems}, status_code=503)
-        return {"status": "ready", "problems": []}
+        """Readiness: 200 only when every check has passed (they rerun when a data file changed) and the
+        index answers now; `checks` says what they found (store reachable, points, coverage per source)."""
+        ready = await anyio.to_thread.run_sync(svc().ready)
+        body = {"status": "ready" if ready.status == "ok" else ready.status,
+                "problems": [p.as_dict() for p in ready.problems], "checks": ready.checks}
+        return body if ready.status == "ok" else JSONResponse(body, status_code=503)
 
     def caller(request: Request, confidentiality: int = 1) -> Caller:
         return Caller(key_id=str(request.scope.get("state", {}).get("key_id", ANONYMOUS)),
@@ -154,8 +161,11 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         if (pool := state["pool"]) is not None:
             with svc().recording():  # a search process's fault turns this process's health too
                 result = await pool.search(body.query, body.options(), caller=who)
+            if svc().audit is not None:  # the search process wrote the record (metrics.py)
+                metrics.audit_records.labels("search").inc()
         else:
             result = await in_worker(lambda: svc().search(body.query, body.options(), caller=who))
+        metrics.observe_stages("/search", result.timings_ms)
         hits = [HitOut(**ChunkOut.of(h.chunk).model_dump(), rank=h.rank, score=h.score, via=h.via,
                        linked=[ChunkOut.of(c) for c in h.linked]) for h in result.hits]
         return SearchOut(query=result.query, hits=hits, scoped_to=list(result.scoped_to),
@@ -165,6 +175,8 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
                          warnings=[*body.filters.notes, *result.warnings, *svc().warnings()], timings_ms=result.timings_ms)
 
     def ask_out(body: AskIn, answer: Answer) -> AskOut:
+        """The answer as sent (once per answer, streamed or not: its stage timings are observed here)."""
+        metrics.observe_stages("/ask", answer.timings_ms)
         return AskOut(
             question=answer.question, answer=answer.text, sufficient=answer.sufficient, evidence=answer.evidence,
             mode=answer.mode, citations=answer.citations, applied_filters=list(answer.applied_filters),
@@ -241,11 +253,17 @@ def create_app(service: Service | None = None, settings: Settings | None = None)
         events = svc().researcher.events(body.question, options, caller=who)
         if not body.stream:
             report = await in_worker(lambda: next(v for k, v in events if k == "report"))
+            metrics.observe_stages("/research", report.timings_ms)
             return _report_json(report, body.filters.notes)
         first = await in_worker(lambda: next(events))  # the first step starts before the response does
-        return streamed(first, events, lambda kind, value: (
-            ("report", _report_dict(value, body.filters.notes), True) if kind == "report"
-            else (kind, value, False)), "POST /research (stream)")
+
+        def render(kind: str, value: Any) -> tuple[str, Any, bool]:
+            if kind != "report":
+                return kind, value, False
+            metrics.observe_stages("/research", value.timings_ms)
+            return "report", _report_dict(value, body.filters.notes), True
+
+        return streamed(first, events, render, "POST /research (stream)")
 
     @app.get("/research", response_model=HistoryOut, responses=_ERRORS)
     async def research_list(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50,
