@@ -52,12 +52,13 @@ from govrag.sources.base import Glossary
 
 def open_index(settings: Settings) -> VectorStore:
     """The chunk index: BM25 for every chunk, dense vectors for the chosen subset."""
-    return open_store(settings.store_url, settings.index_dir / "qdrant")
+    return open_store(settings.store_url, settings.index_dir / "qdrant", settings=settings)
 
 
 def open_descriptors(settings: Settings) -> VectorStore:
     """The law-outline vectors the router uses (index/descriptors.py)."""
-    return open_store(settings.store_url, settings.index_dir / "descriptors", collection="govrag-descriptors")
+    return open_store(settings.store_url, settings.index_dir / "descriptors", collection="govrag-descriptors",
+                      settings=settings)
 
 
 @dataclass(frozen=True, slots=True)

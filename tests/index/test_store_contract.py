@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
+from govrag.config import Settings
 from govrag.index.store import open_store
 from govrag.index.store.base import Filters, Leg, Point, Schema, SparseVector, StoreError, VectorStore
 from govrag.index.store.edge import EdgeStore
@@ -369,7 +370,7 @@ def test_delete(fresh: VectorStore) -> None:
     [(None, EdgeStore), ("", EdgeStore), ("http://localhost:6333", ServerStore), (":memory:", ServerStore)],
 )
 def test_open_store_picks_the_adapter(tmp_path: Path, url: str | None, kind: Callable[..., object]) -> None:
-    s = open_store(url, tmp_path / "qdrant")
+    s = open_store(url, tmp_path / "qdrant", settings=Settings())
     try:
         assert isinstance(s, kind)  # type: ignore[arg-type]
     finally:
@@ -378,7 +379,7 @@ def test_open_store_picks_the_adapter(tmp_path: Path, url: str | None, kind: Cal
 
 def test_open_store_rejects_other_urls(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="http"):
-        open_store("localhost:6333", tmp_path)
+        open_store("localhost:6333", tmp_path, settings=Settings())
 
 
 def test_unreachable_server_is_a_store_error() -> None:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from qdrant_client import QdrantClient
 
 from govrag.config import Settings
+from govrag.service import open_index
 from govrag.index.store import open_store
 from govrag.index.store import server
 from govrag.index.store.base import Schema
@@ -52,13 +53,15 @@ def test_settings_reach_create_collection(recording: type[RecordingClient], tmp_
     store.close()
 
 
-def test_environment_is_read_when_no_settings_are_passed(
+def test_the_environment_reaches_the_service_store(
     recording: type[RecordingClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """service.py passes only settings.store_url: the layout must still come from GOVRAG_STORE_*."""
+    """The containers set GOVRAG_STORE_*: the service's own store opener must create the collection so."""
     monkeypatch.setenv("GOVRAG_STORE_SHARDS", "3")
     monkeypatch.setenv("GOVRAG_STORE_REPLICATION", "2")
-    store = open_store(":memory:", tmp_path)
+    monkeypatch.setenv("GOVRAG_STORE_URL", ":memory:")
+    monkeypatch.setenv("GOVRAG_DATA_DIR", str(tmp_path))
+    store = open_index(Settings())
     store.ensure_schema(SCHEMA)
     assert layout_of(recording.created[0]) == (3, 2, None)
     store.close()

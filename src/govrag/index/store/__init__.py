@@ -8,14 +8,12 @@ from govrag.config import Settings
 from govrag.index.store.base import StoreError, VectorStore
 
 
-def open_store(url: str | None, path: Path, collection: str = "govrag", *,
-               settings: Settings | None = None) -> VectorStore:
+def open_store(url: str | None, path: Path, collection: str = "govrag", *, settings: Settings) -> VectorStore:
     """A server URL (http:// or https://) means that Qdrant server; no URL means Qdrant Edge at `path`.
 
     `collection` names the server collection; an Edge shard is its own folder, so `path` names it there.
     A server collection is created with the shards and replication of `settings` (store_shards,
-    store_replication, store_write_consistency); without `settings` they are read as every command reads
-    them (GOVRAG_* environment, govrag.toml), so callers that pass only the URL get them too.
+    store_replication, store_write_consistency).
 
     Adapters are imported here, not at package import, so reading `base` never loads an engine.
     """
@@ -23,8 +21,7 @@ def open_store(url: str | None, path: Path, collection: str = "govrag", *,
         if url.startswith(("http://", "https://")) or url == ":memory:":  # :memory: is qdrant-client's local mode
             from govrag.index.store.server import Layout, ServerStore
 
-            s = settings if settings is not None else Settings()
-            layout = Layout(s.store_shards, s.store_replication, s.store_write_consistency)
+            layout = Layout(settings.store_shards, settings.store_replication, settings.store_write_consistency)
             if url == ":memory:":
                 return ServerStore(location=url, collection=collection, layout=layout)
             return ServerStore(url, collection=collection, layout=layout)
