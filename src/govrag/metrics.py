@@ -288,10 +288,12 @@ def _index(service: Any) -> Iterator[Metric]:
     for source, numbers in sorted(checks["sources"].items()):
         indexed.add_metric([source], numbers["indexed"])
     yield indexed
-    laws = checks.get("laws")
-    if laws:
-        yield _gauge("govrag_article_layer_laws", "Laws whose articles have descriptor vectors",
-                     value=laws["article_layer_laws"])
+    articles = checks.get("articles")
+    if articles:  # laws are stored
+        yield _gauge("govrag_article_layer_laws", "Laws whose articles have descriptor vectors (the article layer)",
+                     value=articles["with_vectors"])
+        yield _gauge("govrag_article_layer_in_use", "1 when searches route through the article layer",
+                     value=int(bool(articles["in_use"])))
 
 
 def _builder(status: Mapping[str, Any]) -> Iterator[Metric]:

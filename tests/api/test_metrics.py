@@ -178,6 +178,7 @@ def test_readyz_reports_the_store_the_points_and_the_coverage(service: Service, 
     assert value(scraped, "govrag_index_points") == chunks
     assert value(scraped, "govrag_index_reachable") == 1
     assert value(scraped, "govrag_documents_indexed", source="law") == indexed["law"]
+    assert value(scraped, "govrag_article_layer_laws") == 0 and value(scraped, "govrag_article_layer_in_use") == 0
 
 
 def test_readyz_is_a_503_while_the_index_does_not_answer_and_ready_again_after(
