@@ -122,3 +122,13 @@ def test_a_chunk_id_written_again_is_not_deleted(docstore: DocStore, laws: Path,
     kenpo.write_bytes(original)
     ingest_laws(docstore, laws, resolver, OPTIONS, workers=1)
     assert docstore.retired() == []
+
+
+def test_a_store_made_before_retirement_was_tracked_still_builds(
+    docstore: DocStore, laws: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    ingest_laws(docstore, laws, LawIdResolver.from_dir(shared_data / "egov"), OPTIONS, workers=1)
+    docstore._db.execute("DROP TABLE retired")  # as in a store ingested by an earlier govrag
+    assert docstore.retired() == []
+    written, deleted, held = _index(docstore, tmp_path / "index", new_meta(docstore, None))
+    assert (written, deleted, held) == (held, 0, sum(d.n_chunks for d in docstore.documents()))

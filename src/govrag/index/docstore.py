@@ -316,6 +316,8 @@ class DocStore:
 
     def forget_retired(self, ids: Sequence[str]) -> None:
         """The index no longer holds these: stop tracking them."""
+        if not ids:  # also a store made before the table existed, which has none to forget
+            return
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("DELETE FROM retired WHERE id=?", [(i,) for i in ids])
