@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govrag.index.integrity import DataError
-from govrag.index.store.base import StoreError
+from govrag.index.store.base import StoreError, StoreUnreachable
 from govrag.research.history import HistoryError
 
 EXCERPT_CHARS = 80
@@ -128,6 +128,10 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        if isinstance(exc, StoreUnreachable):  # not damage: the store server is down or out of reach
+            return JSONResponse({"detail": excerpt(
+                f"the vector store does not answer: {exc}; check that it is up (store_url) and retry: "
+                "govrag reconnects by itself", 600)}, status_code=503)
         return JSONResponse({"detail": excerpt(f"the index cannot be read: {exc}; run `govrag doctor`", 600)},
                             status_code=503)
 

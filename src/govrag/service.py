@@ -37,7 +37,7 @@ from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.replicas import first_free
 from govrag.index.store import open_store
-from govrag.index.store.base import Leg, StoreBusy, StoreError, VectorStore, has_vectors
+from govrag.index.store.base import Leg, StoreBusy, StoreError, StoreUnreachable, VectorStore, has_vectors
 from govrag.models import Chunk, Definition
 from govrag.research.history import History
 from govrag.research.pipeline import Researcher
@@ -243,9 +243,17 @@ class Service:
 
     @property
     def problems(self) -> list[Problem]:
-        """Everything known to be wrong: the start-up checks, the page check and faults met while serving."""
+        """Everything known to be wrong: the start-up checks, the page check, faults met while serving and
+        a store that did not answer when last asked (`unanswered`)."""
         with self._lock:
-            return [*self._problems, *([self._pages] if self._pages else []), *self._runtime]
+            known = [*self._problems, *([self._pages] if self._pages else []), *self._runtime]
+        return [*known, *filter(None, [self.unanswered()])]
+
+    def unanswered(self) -> Problem | None:
+        """The vector store did not answer the last request or probe that asked it (a store server down or
+        out of reach): fatal while it lasts, never recorded, gone as soon as the store answers again."""
+        last = self._reached
+        return None if last is None or last[2] is None else _does_not_answer(self._where, last[2])
 
     def status(self) -> str:
         """"failed" (a fatal problem: search and ask answer 503), "degraded" (served, with warnings),
@@ -259,13 +267,20 @@ class Service:
             return "checking" if self._checking else "ok"
 
     def _refuse_if_failed(self) -> None:
-        """A fatal problem found while serving (the page check, a store changed on disk) stops answers."""
-        fatal = [p for p in self.problems if p.fatal]
+        """A fatal problem found while serving (the page check, a store changed on disk) stops answers; a
+        store that did not answer is asked again by every request (how a request finds it back)."""
+        gone = self.unanswered()
+        fatal = [p for p in self.problems if p.fatal and p != gone]
         if fatal:
             raise DataError(fatal[0])
 
     def report(self, exc: DataError | StoreError) -> Problem:
-        """Record a fault met while serving (a damaged row, an unreadable segment), so health says so."""
+        """Record a fault met while serving (a damaged row, an unreadable segment), so health says so. A store
+        that did not answer is not recorded: it is what the probes' last answer says (`unanswered`) until
+        the store answers again."""
+        if isinstance(exc, StoreUnreachable):
+            self._reached = (time.monotonic(), None, said := _said(exc))
+            return _does_not_answer(self._where, said)
         problem = exc.problem if isinstance(exc, DataError) else Problem(
             "index", self._where, str(exc), "`govrag doctor`, then the repair it names")
         with self._lock:
@@ -295,16 +310,10 @@ class Service:
 
     def ready(self) -> Readiness:
         """`readiness()` with its checks. An index that does not answer a count now (a store server down)
-        is not ready: "failed" for this answer, not recorded, so it is ready again once the store answers."""
-        status = self.readiness()
+        is not ready: "failed" (`unanswered`), not recorded, so it is ready again once the store answers.
+        The checks run first: the status follows what they found."""
         checks = self.ready_checks()
-        problems = self.problems
-        if not checks["store_reachable"] and status != "failed":
-            status = "failed"
-            problems = [*problems, Problem("index", self._where, f"does not answer ({checks['store_error']})",
-                                           "check that the vector store is up (store_url), then `govrag doctor`",
-                                           fatal=True)]
-        return Readiness(status, problems, checks)
+        return Readiness(self.readiness(), self.problems, checks)
 
     def ready_checks(self) -> dict[str, Any]:
         """What readiness rests on, cheap enough for every probe:
@@ -340,7 +349,7 @@ class Service:
             try:
                 last = (now, self.store.count(), None)
             except Exception as exc:  # noqa: BLE001 - a probe reports it; it must not fail with it
-                last = (now, None, " ".join(f"{type(exc).__name__}: {exc}".split())[:300])
+                last = (now, None, _said(exc))
             self._reached = last
         return last[1], last[2]
 
@@ -400,15 +409,18 @@ class Service:
         self.docstore.close()
 
     @contextmanager
-    def recording(self) -> Iterator[None]:
+    def recording(self, *, asks_store: bool = True) -> Iterator[None]:
         """A damaged row or segment met while serving is recorded (health turns "degraded") and re-raised;
-        nothing runs once the data is known to have failed. Around a search another process makes too."""
+        nothing runs once the data is known to have failed. Around a search another process makes too.
+        A block that `asks_store` and succeeds shows the store answers: a store that did not is forgotten."""
         try:
             self._refuse_if_failed()
             yield
         except (DataError, StoreError) as exc:
             self.report(exc)
             raise
+        if asks_store and self.unanswered() is not None:
+            self._reached = None  # the next probe counts again
 
     def search(self, query: str, options: SearchOptions = SearchOptions(), *, rewrite: bool | None = None,
                caller: Caller | None = None, confidentiality: int = 1) -> SearchResult:
@@ -534,7 +546,7 @@ class Service:
         self.audit.write(record)
 
     def document(self, chunk_id: str, neighbours: int = 2) -> DocumentView | None:
-        with self.recording():
+        with self.recording(asks_store=False):
             return self._document(chunk_id, neighbours)
 
     def _document(self, chunk_id: str, neighbours: int) -> DocumentView | None:
@@ -555,7 +567,7 @@ class Service:
 
     def define(self, term: str) -> list[Definition]:
         """What the stored documents say a term means: each definition with its provision and URL."""
-        with self.recording():
+        with self.recording(asks_store=False):
             return [d for glossary in self.glossaries for d in glossary.lookup(term)]
 
     def not_defined(self, term: str) -> str:
@@ -565,11 +577,17 @@ class Service:
     def health(self) -> dict[str, object]:
         """Status ("ok" only when no problem is known), the problems with their repairs, what is being
         served and live query-cache counters. The counts are read once: a served index does not change
-        under the process, and counting 573k points is not a probe's job."""
+        under the process, and counting 573k points is not a probe's job (a store that cannot count yet
+        leaves them out: liveness still answers, its problem says why)."""
         embedder = self.searcher.embedder
         cache = {"hits": embedder.hits, "misses": embedder.misses, "size": len(embedder)} if isinstance(
             embedder, QueryCachedEmbedder) else None
-        return {"status": self.status(), "problems": [p.as_dict() for p in self.problems], **self._counts,
+        try:
+            counts = self._counts
+        except StoreError as exc:
+            self.report(exc)
+            counts = {}
+        return {"status": self.status(), "problems": [p.as_dict() for p in self.problems], **counts,
                 "query_cache": cache, "process": {"pid": os.getpid(), "index": str(self.settings.index_dir)}}
 
     def warnings(self) -> list[str]:
@@ -622,6 +640,16 @@ def open_service(settings: Settings, **kwargs: Any) -> Service:
     candidates = [settings.index_dir, *settings.index_replicas]
     return first_free(candidates, lambda folder: Service(
         settings if folder == settings.index_dir else settings.model_copy(update={"index_path": folder}), **kwargs))
+
+
+def _does_not_answer(where: str, said: str) -> Problem:
+    return Problem("index", where, f"does not answer ({said})",
+                   "check that the vector store is up (store_url); govrag reconnects by itself", fatal=True)
+
+
+def _said(exc: Exception) -> str:
+    """An error in one short line (Qdrant's messages span lines)."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def held(exc: StoreError) -> bool:

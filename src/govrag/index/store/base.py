@@ -114,6 +114,12 @@ class StoreBusy(StoreError):
     or open another copy (`govrag serve --workers N` gives each search process its own, index/replicas.py)."""
 
 
+class StoreUnreachable(StoreError):
+    """A store server that did not answer (connection refused or reset, timed out, a 502/503/504 from the
+    proxy before it): not damage, and over once it answers again, so the service never records it as a
+    lasting problem (service.py `unanswered`)."""
+
+
 def has_vectors(store: VectorStore, name: str) -> bool:
     """Whether any point has the named vector; an index built before that vector existed has none."""
     try:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+import httpx
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from govrag.index.store import convert
-from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError
+from govrag.index.store.base import Filters, Hit, Leg, Point, Schema, SparseVector, StoreError, StoreUnreachable
 
 _TIMEOUT_S = 120  # bulk upserts of ~1k points with vectors can take a while on a busy server
 
@@ -243,13 +245,23 @@ class ServerStore:
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:
-        """Connection failures, HTTP errors and local-mode ValueError/KeyError all become StoreError."""
+        """Connection failures, HTTP errors and local-mode ValueError/KeyError all become StoreError; a server
+        that did not answer at all becomes its `StoreUnreachable`."""
         try:
             yield
         except StoreError:
             raise
         except Exception as e:  # qdrant-client raises many unrelated types
-            raise StoreError(f"Qdrant at {self._where}: could not {action}: {type(e).__name__}: {e}") from e
+            kind = StoreUnreachable if _unreachable(e) else StoreError
+            raise kind(f"Qdrant at {self._where}: could not {action}: {type(e).__name__}: {e}") from e
+
+
+def _unreachable(e: Exception) -> bool:
+    """What qdrant-client raises when no server answers: the transport's error (refused, reset, timed out)
+    wrapped in ResponseHandlingException, or a gateway's 502/503/504 in front of a server not up yet."""
+    if isinstance(e, ResponseHandlingException):
+        return isinstance(e.source, httpx.TransportError)
+    return isinstance(e, UnexpectedResponse) and e.status_code in (502, 503, 504)
 
 
 def _is_local(client: QdrantClient) -> bool:
