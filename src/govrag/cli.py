@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,13 +39,46 @@ from govrag.safeguards import cli as safeguards_cli
 from govrag.sources import registry
 
 class _Commands(TyperGroup):
-    """Every command: damaged data is one line naming the file and the repair, never a traceback."""
+    """Every command: damaged data, and a write the disk refused, is one line naming the file and the
+    repair, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except (DataError, StoreError) as exc:
-            fail(str(exc))
+            refused = _refused_write(exc)
+            fail(f"{exc}; {REFUSED_WRITE}" if refused is not None else str(exc))
+        except (OSError, sqlite3.OperationalError) as exc:
+            refused = _refused_write(exc)
+            fail(f"a write was refused ({_said(refused)}): {REFUSED_WRITE}" if refused is not None else _said(exc))
+
+
+#: What a full disk (or a file size limit, a quota) makes a write fail with, in the OS and in SQLite.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_DISK_SQLITE = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR_WRITE, sqlite3.SQLITE_IOERR_FSYNC,
+                          sqlite3.SQLITE_IOERR_TRUNCATE})  # extended result codes
+#: Every stage commits as it goes and records its progress after, so the same command resumes.
+REFUSED_WRITE = ("the disk may be full or a file size limit reached; free space and run the same command again "
+                 "(what was committed is kept, the rerun resumes)")
+
+
+def _refused_write(exc: BaseException) -> OSError | sqlite3.OperationalError | None:
+    """The write the disk refused behind an error, if one is: in the error or its causes (a failed commit
+    that SQLite rolled back itself makes `with connection:`'s own rollback fail as well, "cannot rollback -
+    no transaction is active", which hides it; a store wraps its engine's error in a StoreError)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _DISK_ERRNOS:
+            return seen
+        if isinstance(seen, sqlite3.OperationalError) and getattr(seen, "sqlite_errorcode", None) in _DISK_SQLITE:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _said(exc: BaseException) -> str:
+    name = getattr(exc, "sqlite_errorname", None)
+    return f"{type(exc).__name__}: {exc}" + (f", {name}" if name else "")
 
 
 app = typer.Typer(help="govrag: cited answers over Japanese laws, the official gazette and Diet minutes.",
