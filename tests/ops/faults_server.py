@@ -45,7 +45,7 @@ import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -616,6 +616,46 @@ def nightly(work: Path, records: list[dict[str, Any]]) -> Nightly:
 # --------------------------------------------------------------------------- a govrag process on the stand-in
 
 
+class _Shared:
+    """One client on the stand-in's folder for every store this process opens on `url`, as many clients
+    share one server (local mode allows one instance per folder); closing a store does not close it."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def on_disk_stand_in(path: Path, url: str) -> Iterator[None]:
+    """Clients govrag makes in this process for `url` reach the stand-in persisted at `path`."""
+    from qdrant_client import QdrantClient
+
+    import govrag.index.store.server as adapter
+
+    real = adapter.QdrantClient
+    shared: list[Any] = []
+
+    def made(*a: Any, url: str | None = None, **kw: Any) -> Any:
+        if url != wanted:
+            return real(*a, url=url, **kw)
+        if not shared:
+            shared.append(QdrantClient(path=str(path)))
+        return _Shared(shared[0])
+
+    wanted = url
+    try:
+        with mock.patch.object(adapter, "QdrantClient", made):
+            yield
+    finally:
+        for client in shared:
+            client.close()
+
+
 def child_command(args: Sequence[str], *, qdrant_path: Path | None = None, url: str = "",
                   upsert_batch: int | None = None, hold_after_upsert: int | None = None,
                   hold_after_points: int | None = None) -> list[str]:
@@ -648,22 +688,18 @@ def _child(argv: list[str]) -> None:
     ns = parser.parse_args(argv)
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
 
+    stack = ExitStack()
+
     def hold(what: str) -> None:
         print(f"@holding {what}", file=sys.stderr, flush=True)
         time.sleep(600)  # until killed
 
     if ns.qdrant_path is not None:
-        from qdrant_client import QdrantClient
         from qdrant_client.local import persistence
 
         import govrag.index.store.server as adapter
 
-        real = adapter.QdrantClient
-
-        def made(*a: Any, url: str | None = None, **kw: Any) -> Any:
-            return QdrantClient(path=str(ns.qdrant_path)) if url == ns.url else real(*a, url=url, **kw)
-
-        adapter.QdrantClient = made  # type: ignore[misc,assignment]
+        stack.enter_context(on_disk_stand_in(ns.qdrant_path, ns.url))
         os.environ["GOVRAG_STORE_URL"] = ns.url
         opened, persist = persistence.CollectionPersistence.__init__, persistence.CollectionPersistence.persist
         written = [0]
@@ -699,7 +735,8 @@ def _child(argv: list[str]) -> None:
     from govrag.cli import main
 
     sys.argv = ["govrag", *args]
-    main()
+    with stack:
+        main()
 
 
 def run_child(cmd: list[str], *, file_size_limit: int | None = None, timeout: float = 120
@@ -737,37 +774,23 @@ def stand_in_points(path: Path) -> list[str]:
 
 
 def retrievable(path: Path, url: str, data: Path) -> tuple[int, int, str, str | None]:
-    """Through govrag in server mode on the stand-in: (chunk ids retrieved, chunks stored, health status,
-    rank of ANSWER's label for QUESTION)."""
-    from qdrant_client import QdrantClient
-
+    """Through govrag in server mode on the stand-in, as `govrag serve` opens it: (chunk ids retrieved,
+    chunks stored, status, rank of ANSWER's label for QUESTION)."""
     from govrag.config import Settings
     from govrag.index.docstore import DocStore
-    from govrag.index.store.server import ServerStore
     from govrag.service import Service
 
-    client = QdrantClient(path=str(path))
-    try:
-        import govrag.service as service_module
-
-        def opened(settings: Any) -> ServerStore:
-            return ServerStore(client=client)
-
-        with DocStore(data / "chunks.sqlite") as docs:
-            ids = [c.id for c in docs.iter_chunks()]
-        with mock.patch.object(service_module, "open_index", opened), \
-                mock.patch.object(service_module, "open_descriptors",
-                                  lambda s: ServerStore(client=client, collection="govrag-descriptors")):
-            svc = Service(Settings(data_dir=data, store_url=url), check_pages=False)
-            try:
-                found = len(svc.store.retrieve(ids))
-                labels = [h.chunk.label for h in svc.search(QUESTION).hits]
-                status = svc.status()
-            finally:
-                svc.close()
-        return found, len(ids), status, str(labels.index(ANSWER) + 1) if ANSWER in labels else None
-    finally:
-        client.close()
+    with DocStore(data / "chunks.sqlite") as docs:
+        ids = [c.id for c in docs.iter_chunks()]
+    with on_disk_stand_in(path, url):
+        svc = Service(Settings(data_dir=data, store_url=url), check_pages=False)
+        try:
+            found = len(svc.store.retrieve(ids))
+            labels = [h.chunk.label for h in svc.search(QUESTION).hits]
+            status = svc.status()
+        finally:
+            svc.close()
+    return found, len(ids), status, str(labels.index(ANSWER) + 1) if ANSWER in labels else None
 
 
 # --------------------------------------------------------------------------- 3. the build killed mid-batch
@@ -876,7 +899,7 @@ class DiskFull:
         if self.points is not None:
             counted += f", {len(self.points)} points ({len(self.points) - len(set(self.points))} duplicate ids)"
         return Row(
-            f"disk full during `{self.what}`",
+            f"disk full during `{self.what}`" + (" (server mode)" if self.points is not None else ""),
             f"RLIMIT_FSIZE {self.limit / 2**20:.1f} MiB in the child (SIGXFSZ ignored: writes fail with EFBIG)",
             f"exit {self.exit_code}{', a traceback' if self.traceback else ''}: “{self.said}”",
             f"limit lifted, same command: exit {self.rerun_code}; {counted}, as a clean run: {self.complete()}",
@@ -907,7 +930,7 @@ def disk_full_build(work: Path, ingested: Path, limit: int = 2**20) -> DiskFull:
     rerun = run_child(child_command(args, qdrant_path=qdrant, url=url, upsert_batch=1))
     docs, chunks = docstore_state(data / "chunks.sqlite")
     want_docs, want_chunks = docstore_state(ingested / "chunks.sqlite")
-    return DiskFull("govrag index build (server mode)", limit, full.returncode, _said(full),
+    return DiskFull("govrag index build", limit, full.returncode, _said(full),
                     "Traceback" in full.stderr + full.stdout, rerun.returncode, docs, chunks, want_docs, want_chunks,
                     points=stand_in_points(qdrant))
 
