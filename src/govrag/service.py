@@ -37,6 +37,7 @@ from govrag.index.integrity import DataError, Problem, reingest
 from govrag.index.sparse import Bm25Encoder
 from govrag.index.replicas import first_free
 from govrag.index.store import open_store
+from govrag.index.store.split import SplitStore
 from govrag.index.store.base import Leg, StoreBusy, StoreError, StoreUnreachable, VectorStore, has_vectors
 from govrag.models import Chunk, Definition
 from govrag.research.history import History
@@ -51,8 +52,15 @@ from govrag.sources.base import Glossary
 
 
 def open_index(settings: Settings) -> VectorStore:
-    """The chunk index: BM25 for every chunk, dense vectors for the chosen subset."""
-    return open_store(settings.store_url, settings.index_dir / "qdrant", settings=settings)
+    """The chunk index: BM25 for every chunk, dense vectors for the chosen subset, in two collections
+    (store/split.py says why; an index built before the split is served as the one collection it is)."""
+    main = open_store(settings.store_url, settings.index_dir / "qdrant", settings=settings)
+    try:
+        return SplitStore(main, open_store(settings.store_url, settings.index_dir / "vectors",
+                                           collection="govrag-vectors", settings=settings))
+    except BaseException:
+        main.close()
+        raise
 
 
 def open_descriptors(settings: Settings) -> VectorStore:

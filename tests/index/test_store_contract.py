@@ -26,6 +26,7 @@ from govrag.index.store import open_store
 from govrag.index.store.base import Filters, Leg, Point, Schema, SparseVector, StoreError, VectorStore
 from govrag.index.store.edge import EdgeStore
 from govrag.index.store.server import ServerStore
+from govrag.index.store.split import SplitStore
 
 DENSE, SPARSE = "dense", "bm25"
 SCHEMA = Schema(dense={DENSE: 4}, sparse=(SPARSE,))
@@ -98,14 +99,19 @@ class Backend:
     def __init__(self, kind: str, root: Path) -> None:
         self.kind = kind
         self.path = root / "qdrant"
-        self.client = QdrantClient(location=":memory:") if kind == "server" else None
+        self.client = QdrantClient(location=":memory:") if kind in ("server", "split-server") else None
         self.opened: list[VectorStore] = []
 
     def open(self) -> VectorStore:
-        if self.client is None:
+        if self.kind == "edge":
             store: VectorStore = EdgeStore(self.path)
-        else:
+        elif self.kind == "server":
             store = ServerStore(client=self.client, collection="contract")
+        elif self.kind == "split":  # the layout open_index uses: BM25 and dense in two collections
+            store = SplitStore(EdgeStore(self.path / "main"), EdgeStore(self.path / "vectors"))
+        else:
+            store = SplitStore(ServerStore(client=self.client, collection="contract"),
+                               ServerStore(client=self.client, collection="contract-vectors"))
         self.opened.append(store)
         return store
 
@@ -124,7 +130,7 @@ def filled(backend: Backend) -> VectorStore:
     return s
 
 
-@pytest.fixture(params=["edge", "server"])
+@pytest.fixture(params=["edge", "server", "split", "split-server"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     for root in scratch_dir(tmp_path):
         b = Backend(request.param, root)
@@ -132,7 +138,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         b.close_all()
 
 
-@pytest.fixture(scope="module", params=["edge", "server"])
+@pytest.fixture(scope="module", params=["edge", "server", "split", "split-server"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VectorStore]:
     """Read-only tests share one filled store per adapter."""
     for root in scratch_dir(tmp_path_factory.mktemp("shared")):
