@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +31,13 @@ DENSE = "dense"
 ARTICLE = "article"  # per-article descriptor vectors (index/descriptors.py), on each article's first chunk
 SPARSE_STAGE = "sparse"
 UPSERT_BATCH = 1024
+#: Documents tokenised ahead of the writer, per worker: the pool waits beyond it, so encoded points
+#: never pile up in memory while the store is busy (the build's memory stays flat with the corpus).
+AHEAD_PER_WORKER = 16
+#: Points written between two store flushes (optimize + persist): the engine turns a bounded
+#: appendable segment into an indexed one at a time instead of the whole corpus at the end
+#: (docs/operations.md, "Build memory": 10.6 GiB → 1.9 GiB for the main job's store).
+FLUSH_EVERY = 150_000
 
 
 META_FILE = "meta.json"  # the IndexMeta of an index folder
@@ -147,6 +155,7 @@ def build_sparse(
     report = IndexReport(skipped_documents=len(done))
     batch: list[Point] = []
     finished: list[DocumentRecord] = []
+    since_flush = 0
     for doc, points in _encode_documents(docstore.path, todo, meta, workers):
         batch.extend(points)
         finished.append(doc)
@@ -154,7 +163,11 @@ def build_sparse(
         report.points += len(points)
         if len(batch) >= UPSERT_BATCH:
             _commit(store, docstore, batch, finished)
+            since_flush += len(batch)
             batch, finished = [], []
+            if since_flush >= FLUSH_EVERY:
+                store.flush()
+                since_flush = 0
         if on_document:
             on_document(len(points))
     _commit(store, docstore, batch, finished)
@@ -191,8 +204,17 @@ def _encode_documents(
         yield from map(_encode_document, docs)
         return
     ctx = multiprocessing.get_context("fork")
+    slots = threading.Semaphore(workers * AHEAD_PER_WORKER)
+
+    def gated() -> Iterator[DocumentRecord]:  # runs in the pool's task thread: blocking it holds the workers
+        for doc in docs:
+            slots.acquire()
+            yield doc
+
     with ctx.Pool(workers, initializer=_init_worker, initargs=(db_path, meta)) as pool:
-        yield from pool.imap(_encode_document, docs, chunksize=8)
+        for result in pool.imap(_encode_document, gated(), chunksize=4):
+            yield result
+            slots.release()
 
 
 _WORKER: tuple[DocStore, Bm25Encoder] | None = None
