@@ -132,3 +132,32 @@ def test_a_store_made_before_retirement_was_tracked_still_builds(
     assert docstore.retired() == []
     written, deleted, held = _index(docstore, tmp_path / "index", new_meta(docstore, None))
     assert (written, deleted, held) == (held, 0, sum(d.n_chunks for d in docstore.documents()))
+
+
+def test_a_build_whose_writer_fails_mid_way_stops_instead_of_hanging(
+    docstore: DocStore, laws: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokeniser pool waits for the writer (backpressure); when the writer fails, leaving the pool
+    must not wait for a task thread still blocked on it (a full disk mid-build once meant a hang)."""
+    import threading
+
+    from govrag.index import indexer
+
+    ingest_laws(docstore, laws, LawIdResolver.from_dir(shared_data / "egov"), OPTIONS, workers=1)
+    monkeypatch.setattr(indexer, "AHEAD_PER_WORKER", 1)
+    docs = list(docstore.documents()) * 4  # 20 documents: the pool runs, and the gate fills
+    outcome: list[object] = []
+
+    def consume_one_then_fail() -> None:
+        encoded = indexer._encode_documents(docstore.path, docs, new_meta(docstore, None), 2)
+        try:
+            next(encoded)
+            encoded.throw(OSError(28, "No space left on device"))
+        except OSError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=consume_one_then_fail, daemon=True)
+    worker.start()
+    worker.join(timeout=120)  # a liveness guard, not a timing: a hang never finishes
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and "No space" in str(outcome[0])

@@ -38,6 +38,7 @@ AHEAD_PER_WORKER = 16
 #: appendable segment into an indexed one at a time instead of the whole corpus at the end
 #: (docs/operations.md, "Build memory": 10.6 GiB → 1.9 GiB for the main job's store).
 FLUSH_EVERY = 150_000
+CHUNK = 4  # documents per task sent to a tokeniser worker
 
 
 META_FILE = "meta.json"  # the IndexMeta of an index folder
@@ -204,17 +205,26 @@ def _encode_documents(
         yield from map(_encode_document, docs)
         return
     ctx = multiprocessing.get_context("fork")
-    slots = threading.Semaphore(workers * AHEAD_PER_WORKER)
+    # The pool hands out documents CHUNK at a time: fewer slots than that and it would wait forever.
+    slots = threading.Semaphore(max(workers * AHEAD_PER_WORKER, CHUNK))
+    stop = threading.Event()
 
-    def gated() -> Iterator[DocumentRecord]:  # runs in the pool's task thread: blocking it holds the workers
+    def gated() -> Iterator[DocumentRecord]:
+        """Runs in the pool's task thread: waiting here holds the workers. It must notice `stop`, since
+        leaving the pool (terminate) joins this thread: a writer that failed would otherwise hang."""
         for doc in docs:
-            slots.acquire()
+            while not slots.acquire(timeout=0.2):
+                if stop.is_set():
+                    return
             yield doc
 
     with ctx.Pool(workers, initializer=_init_worker, initargs=(db_path, meta)) as pool:
-        for result in pool.imap(_encode_document, gated(), chunksize=4):
-            yield result
-            slots.release()
+        try:
+            for result in pool.imap(_encode_document, gated(), chunksize=CHUNK):
+                yield result
+                slots.release()
+        finally:
+            stop.set()
 
 
 _WORKER: tuple[DocStore, Bm25Encoder] | None = None
