@@ -161,3 +161,35 @@ def test_a_build_whose_writer_fails_mid_way_stops_instead_of_hanging(
     worker.join(timeout=120)  # a liveness guard, not a timing: a hang never finishes
     assert not worker.is_alive()
     assert len(outcome) == 1 and "No space" in str(outcome[0])
+
+
+def test_a_shortened_law_loses_its_outline_windows_beyond_the_new_count(
+    docstore: DocStore, laws: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    """The outline router's windows of a rewritten law: the build must still know it held more."""
+    from govrag.index.descriptors import build_descriptors, law_descriptors
+    from govrag.index.embed import EmbeddingCache
+    from tests.index.test_embed import SpyEmbedder
+
+    resolver = LawIdResolver.from_dir(shared_data / "egov")
+    ingest_laws(docstore, laws, resolver, OPTIONS, workers=1)
+    embedder, cache = SpyEmbedder(), EmbeddingCache(tmp_path / "cache.sqlite")
+
+    def windows_held(doc_id: str) -> int:
+        with EdgeStore(tmp_path / "outlines") as store:
+            build_descriptors(docstore, store, embedder, cache)
+            return store.count(Filters(doc_id=(doc_id,)))
+
+    minpo = next(d for d in docstore.documents("law") if d.title == "民法")
+    before = windows_held(minpo.doc_id)
+    assert before == len(law_descriptors(docstore, minpo)) > 10
+    civil = next(laws.rglob("明治二十九年法律第八十九号.xml"))
+    tree = etree.parse(str(civil))
+    for article in tree.xpath("//MainProvision//Article")[50:]:
+        article.getparent().remove(article)
+    civil.write_bytes(etree.tostring(tree, encoding="utf-8", xml_declaration=True))
+    ingest_laws(docstore, laws, resolver, OPTIONS, workers=1)
+    minpo = next(d for d in docstore.documents("law") if d.title == "民法")
+    after = len(law_descriptors(docstore, minpo))
+    assert after < before
+    assert windows_held(minpo.doc_id) == after

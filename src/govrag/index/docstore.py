@@ -74,8 +74,12 @@ CREATE TABLE IF NOT EXISTS skipped (
 );
 """
 # Chunk ids a rewrite left behind (a law now shorter, a law whose LawId became known): the index
-# still holds their points until a build deletes them, after the new points are in.
-_RETIRED = "CREATE TABLE IF NOT EXISTS retired (id TEXT PRIMARY KEY, source TEXT NOT NULL, doc_id TEXT NOT NULL)"
+# still holds their points until a build deletes them, after the new points are in. The index on
+# `indexed` lets a rewrite find a document's marks in every stage without scanning them all.
+_RETIRED = (
+    "CREATE TABLE IF NOT EXISTS retired (id TEXT PRIMARY KEY, source TEXT NOT NULL, doc_id TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS indexed_doc ON indexed (source, doc_id, version)",
+)
 
 # Terms documents define for themselves (a law's 定義規定), derived from the chunks by a build stage:
 # `key` is the term's lookup form, `payload` the source's own record of the definition as JSON.
@@ -192,7 +196,7 @@ class DocStore:
             if create:
                 self._db.executescript(_SCHEMA)
                 self._ensure_definitions()
-                self._db.execute(_RETIRED)
+                self._ensure_retired()
             else:
                 found = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
                 if not _TABLES <= found:
@@ -243,11 +247,12 @@ class DocStore:
 
         A rewritten document replaces its old self as a whole: chunks it no longer has, and a stored
         document of the same name and version under another id (its LawId became known), are retired
-        for the next index build to delete; the index stages forget it, so every one of them redoes it.
-        """
+        for the next index build to delete; its index marks are voided (not removed), so every stage
+        redoes it and still knows what it held of it (the outline router's windows beyond the new
+        count, for one)."""
         db = self._db
         derived = self._has_definitions()
-        db.execute(_RETIRED)
+        self._ensure_retired()
         db.execute("BEGIN")
         try:
             for doc, rows in docs:
@@ -271,7 +276,8 @@ class DocStore:
                         doc.n_chunks, json.dumps(doc.meta, ensure_ascii=False),
                     ),
                 )
-                db.execute("DELETE FROM indexed WHERE source=? AND doc_id=? AND version=?", key)
+                # Every stage redoes it (its marks no longer match), and still knows it held it before.
+                db.execute("UPDATE indexed SET file_hash='' WHERE source=? AND doc_id=? AND version=?", key)
                 db.execute("DELETE FROM skipped WHERE source=? AND name=?", (doc.source, doc.name))
                 if derived:  # read from the old text: the next build reads them again
                     db.execute("DELETE FROM definitions WHERE source=? AND doc_id=? AND version=?", key)
@@ -321,6 +327,10 @@ class DocStore:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("DELETE FROM retired WHERE id=?", [(i,) for i in ids])
+
+    def _ensure_retired(self) -> None:
+        for statement in _RETIRED:
+            self._db.execute(statement)
 
     def _ensure_definitions(self) -> None:
         for statement in _DEFINITIONS:
