@@ -51,3 +51,30 @@ def test_an_index_built_before_the_split_is_served_as_one_collection(tmp_path: P
     assert store.count(with_vector="dense") == 3
     store.close()
     assert not (tmp_path / "vectors").exists()  # nothing was written beside it
+
+
+def test_two_processes_on_one_server_do_not_drop_each_others_vectors() -> None:
+    """A server (`serve --build-dense-laws`) and a build (`index build --articles`) on one Qdrant server:
+    the one that looked first, when the dense collection was empty, must not overwrite what the
+    other wrote since."""
+    from qdrant_client import QdrantClient
+
+    from govrag.index.store.server import ServerStore
+
+    client = QdrantClient(location=":memory:")
+
+    def opened() -> SplitStore:
+        return SplitStore(ServerStore(client=client, collection="govrag"),
+                          ServerStore(client=client, collection="govrag-vectors"))
+
+    build = opened()
+    build.ensure_schema(SCHEMA)
+    build.upsert(points(dense_on=set()))
+    server = opened()
+    assert server.count(with_vector="dense") == 0  # it has looked: nothing dense yet
+    build.update_vectors([(IDS[1], {"article": [0.0, 1.0]})])
+    server.update_vectors([(IDS[1], {"dense": [1.0, 0.0]})])
+    assert server.count(with_vector="article") == 1 and server.count(with_vector="dense") == 1
+    server.delete([IDS[1]])  # a retired chunk: gone from both collections
+    assert build.count(with_vector="article") == 0 and build.count() == 3
+    client.close()

@@ -10,8 +10,8 @@ the same way.
 
 An index built before the split (dense vectors on the BM25 points) is served and updated as the
 one collection it is; `govrag index build --rebuild` moves it to this layout (vectors come from
-the cache). Which layout an index has is read at the first use, not at opening, so a server that
-is down when govrag starts is a 503 until it answers, like any other outage.
+the cache). Which layout an index has is read at the first use, not at opening (so opening never
+calls a server), and read again while the index does not exist yet.
 
 A query whose legs all live in one collection is fused there, as before. Legs in both are asked
 one by one and fused here with Qdrant's own weighted RRF (`1 / ((rank + 1) / w + k - 1)`), so a
@@ -40,7 +40,7 @@ class SplitStore:
 
     def _layout(self) -> bool:
         """Read the collections' schemas once (True: a legacy one-collection index, served by `main`)."""
-        if not self._read:
+        if not self._read or (self._schema is None and not self._legacy):
             found = _schema_of(self.main)
             self._legacy = found is not None and bool(found.dense)
             if found is not None and not self._legacy:
@@ -49,6 +49,13 @@ class SplitStore:
                 self._vectors_used = dense is not None and self.vectors.count() > 0
             self._read = True
         return self._legacy
+
+    def _dense_held(self) -> bool:
+        """Whether the dense collection holds any point. A no is asked again each time: with a Qdrant
+        server another process (a build beside the server) may have written it since."""
+        if not self._vectors_used and _schema_of(self.vectors) is not None:
+            self._vectors_used = self.vectors.count() > 0
+        return self._vectors_used
 
     # -- schema -----------------------------------------------------------------------------
 
@@ -86,7 +93,7 @@ class SplitStore:
             self.vectors.upsert(dense)
             self._vectors_used = True
         plain = [p.id for p in points if not p.dense]
-        if plain and self._vectors_used:
+        if plain and self._dense_held():
             self.vectors.delete(plain)
 
     def update_vectors(self, vectors: Sequence[tuple[str, Mapping[str, Sequence[float]]]]) -> None:
@@ -103,7 +110,7 @@ class SplitStore:
         ids = list(dict.fromkeys(convert.point_id(pid) for pid, _ in vectors))
         payloads = {h.id: h.payload for h in self.main.retrieve(ids)}
         convert.check_all_exist(ids, set(payloads))
-        held = {h.id for h in self.vectors.retrieve(ids)} if self._vectors_used else set()
+        held = {h.id for h in self.vectors.retrieve(ids)} if self._dense_held() else set()
         update = [(pid, named) for pid, named in vectors if convert.point_id(pid) in held]
         new = [Point(pid, payloads[pid], dense=named) for pid, named in
                ((convert.point_id(p), n) for p, n in vectors) if pid not in held]
@@ -113,7 +120,7 @@ class SplitStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         self.main.delete(ids)
-        if not self._layout() and self._vectors_used:
+        if not self._layout() and self._dense_held():
             self.vectors.delete(ids)
 
     def flush(self, *, optimize: bool = True) -> None:
@@ -152,6 +159,8 @@ class SplitStore:
         scores: dict[str, float] = {}
         payloads: dict[str, Mapping[str, object]] = {}
         for leg, weight in pairs:
+            if weight <= 0:  # a leg switched off (1/w would divide by zero)
+                continue
             store = self.vectors if leg.using in dense else self.main
             for rank, hit in enumerate(store.query([leg], limit=leg.limit, filters=filters)):
                 scores[hit.id] = scores.get(hit.id, 0.0) + 1.0 / ((rank + 1) / weight + rrf_k - 1)
@@ -166,7 +175,7 @@ class SplitStore:
         if self._layout():
             return self.main.count(filters, with_vector=with_vector)
         if with_vector is not None and self._schema is not None and with_vector in self._schema.dense:
-            return self.vectors.count(filters, with_vector=with_vector) if self._vectors_used else 0
+            return self.vectors.count(filters, with_vector=with_vector) if self._dense_held() else 0
         return self.main.count(filters, with_vector=with_vector)
 
 
