@@ -83,7 +83,7 @@ def _checks(settings: Settings, full: bool) -> Iterator[Check]:
             except StoreError as exc:
                 yield Check("index holds every point its build wrote", (store_problem(exc, where, "cannot be counted"),))
             try:
-                smoke_read(store, Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len))
+                smoke_read(store, Bm25Encoder(k1=meta.bm25_k1, b=meta.bm25_b, avg_len=meta.bm25_avg_len), meta.dense_dim)
                 yield Check("index answers a query", ())
             except StoreError as exc:
                 yield Check("index answers a query", (store_problem(exc, where, "cannot be read"),))

@@ -30,7 +30,7 @@ from govrag.config import Settings
 from govrag.index.docstore import DocStore
 from govrag.index.descriptors import article_coverage, build_descriptors
 from govrag.index.embed import Embedder, EmbeddingCache, QueryCachedEmbedder, make_embedder
-from govrag.index.indexer import (ARTICLE, META_FILE, REBUILD, SPARSE, SPARSE_STAGE, IndexMeta, StaleIndex, build_dense,
+from govrag.index.indexer import (ARTICLE, DENSE, META_FILE, REBUILD, SPARSE, SPARSE_STAGE, IndexMeta, StaleIndex, build_dense,
                                   check_tokenizer, verify_index)
 from govrag.index.layers import Layer, LayerPlan
 from govrag.index.integrity import DataError, Problem, reingest
@@ -216,7 +216,7 @@ class Service:
         problems = verify_index(self.docstore, self.store, self.meta, where)
         if not any(p.fatal for p in problems):
             try:
-                smoke_read(self.store, self.encoder)
+                smoke_read(self.store, self.encoder, self.meta.dense_dim)
             except StoreError as exc:
                 problems.append(store_problem(exc, where, "cannot be read"))
         self._files = {p: _FileState.of(p) for p in self._watched()}
@@ -664,9 +664,15 @@ def held(exc: StoreError) -> bool:
     return isinstance(exc, StoreBusy)
 
 
-def smoke_read(store: VectorStore, encoder: Bm25Encoder) -> None:
-    """One real BM25 query: damaged payload or vector files fail here (a `StoreError`), not on a user."""
+def smoke_read(store: VectorStore, encoder: Bm25Encoder, dense_dim: int | None = None) -> None:
+    """One real BM25 query, and one per dense vector the index holds (they live in a collection of their
+    own: store/split.py): damaged payload or vector files fail here (a `StoreError`), not on a user."""
     store.query([Leg(SPARSE, encoder.encode_query(SMOKE_QUERY), 10)], limit=10)
+    if dense_dim:
+        probe = [1.0] + [0.0] * (dense_dim - 1)
+        for name in (DENSE, ARTICLE):
+            if store.count(with_vector=name):
+                store.query([Leg(name, probe, 10)], limit=10)
 
 
 def _opened(opener: Callable[[], VectorStore], where: Path | str) -> VectorStore:

@@ -9,6 +9,7 @@ claims "ok", and the named repair restores a healthy, correct search.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,20 @@ def test_the_empty_docstore_is_never_recreated_by_a_reader(sample_index: Path, t
     govrag("laws", "show", "民法709条", "--data-dir", str(data))
     assert (data / "chunks.sqlite").stat().st_size == 0  # still the evidence, not a fresh empty store
     assert json.loads((data / "index" / "meta.json").read_text())["tokenizer"]
+
+
+def test_damage_in_the_dense_collection_is_found_at_start_and_by_doctor(sample_index: Path, tmp_path: Path) -> None:
+    """Dense vectors live in a collection of their own (store/split.py): the start-up read and
+    `govrag doctor` must read it too, not only the BM25 one."""
+    data = faults.copy_data(sample_index, tmp_path / "data")
+    built = govrag("index", "build", "--no-descriptors", "--dense-laws", "借地借家法", "--data-dir", str(data))
+    assert built.exit_code == 0, built.output
+    pages = [p for p in (data / "index" / "vectors" / "segments").glob("*/payload_storage/page_0.dat")
+             if p.stat().st_size]
+    assert pages, "the dense collection holds no payload"
+    for page in pages:
+        os.truncate(page, 0)
+    with pytest.raises(DataError, match="cannot be read.*index build --rebuild"):
+        Service(Settings(data_dir=data))
+    doctor = govrag("doctor", "--data-dir", str(data))
+    assert doctor.exit_code == 1 and "index answers a query" in doctor.output
