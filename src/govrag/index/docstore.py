@@ -143,6 +143,11 @@ def _guarded(rows: Iterator[_T], store: DocStore) -> Iterator[_T]:
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    """Whether a table added after the first stores (definitions, retired) exists in this one."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
 def chunk_row(chunk: Chunk) -> ChunkRow:
     """A chunk as stored: serialised where it is made (often a worker process), not in the writer."""
     return (
@@ -261,8 +266,7 @@ class DocStore:
                                       (doc.source, doc.name, doc.version, doc.doc_id)).fetchall()
                 for (old_id,) in replaced:
                     self._drop_document(doc.source, old_id, doc.version, derived)
-                db.execute("INSERT OR IGNORE INTO retired SELECT id, source, doc_id FROM chunks "
-                           "WHERE source=? AND doc_id=? AND version=?", key)
+                self._retire_chunks(key)
                 db.execute("DELETE FROM chunks WHERE source=? AND doc_id=? AND version=?", key)
                 db.executemany(
                     "INSERT OR REPLACE INTO chunks (id, source, doc_id, version, seq, hash, payload) VALUES (?,?,?,?,?,?,?)",
@@ -291,16 +295,20 @@ class DocStore:
         """Inside `write`'s transaction: a document superseded under another id goes, its chunks retired.
         Its index marks stay, so each stage can find what it still holds of it (`orphans`)."""
         key = (source, doc_id, version)
-        db = self._db
-        db.execute("INSERT OR IGNORE INTO retired SELECT id, source, doc_id FROM chunks "
-                   "WHERE source=? AND doc_id=? AND version=?", key)
+        self._retire_chunks(key)
         for table in ("chunks", "documents", *(("definitions",) if derived else ())):
-            db.execute(f"DELETE FROM {table} WHERE source=? AND doc_id=? AND version=?", key)
+            self._db.execute(f"DELETE FROM {table} WHERE source=? AND doc_id=? AND version=?", key)
+
+    def _retire_chunks(self, key: tuple[str, str, str]) -> None:
+        """Inside `write`'s transaction: a document's chunk ids, before its chunks go (those it writes
+        again are taken off the list by `write`)."""
+        self._db.execute("INSERT OR IGNORE INTO retired SELECT id, source, doc_id FROM chunks "
+                         "WHERE source=? AND doc_id=? AND version=?", key)
 
     @_reading
     def retired(self) -> list[str]:
         """Chunk ids rewrites left behind that no document holds any more: what the index must delete."""
-        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='retired'").fetchone() is None:
+        if not _has_table(self._db, "retired"):
             return []
         rows = self._db.execute("SELECT id FROM retired WHERE id NOT IN (SELECT id FROM chunks) ORDER BY id")
         return [r[0] for r in rows]
@@ -337,8 +345,7 @@ class DocStore:
             self._db.execute(statement)
 
     def _has_definitions(self) -> bool:
-        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='definitions'").fetchone()
-        return row is not None
+        return _has_table(self._db, "definitions")
 
     def replace_definitions(self, docs: Iterable[tuple[DocumentRecord, Sequence[DefinitionRow]]]) -> None:
         """Set the definitions of these documents to the given rows, in one transaction (a rerun replaces,
@@ -583,8 +590,7 @@ class DocStore:
 
     def _read_has_definitions(self) -> bool:
         """A store built before definitions were kept has no table: that, and only that, reads as none."""
-        found = self._read.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='definitions'")
-        return found.fetchone() is not None
+        return _has_table(self._read, "definitions")
 
     @_reading
     def skipped(self, source: str | None = None) -> list[tuple[str, str, str]]:
